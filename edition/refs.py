@@ -1,0 +1,193 @@
+"""Canonical references (``d300``, ``d300.p4``) from a document's citeStructure.
+
+TEI's ``refsDecl/citeStructure`` says which elements are citable and how
+their reference is built: ``match`` selects the units (relative to the
+parent unit), ``use`` gives each one's value and ``delim`` the string put
+before it.  A document without a citeStructure falls back to its divisions
+(``div[@type='document']`` or the body's top-level divisions, by xml:id, then
+@n) and then to paragraph position; :attr:`Citer.source` says which.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import elementpath
+from elementpath import XPath2Parser
+from lxml import etree
+
+from .diagnostics import Diagnostic
+from .document import NAMESPACES, TEI_NS, XML_ID, local_name, tei
+
+if TYPE_CHECKING:
+    from .document import Document
+
+
+@dataclass
+class CiteUnit:
+    ref: str
+    element: etree._Element
+    unit: str
+    parent: CiteUnit | None = None
+    children: list[CiteUnit] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class CiteLevel:
+    """One citeStructure, its XPath compiled once."""
+
+    match: str
+    use: str
+    delim: str
+    unit: str
+    children: tuple[CiteLevel, ...]
+
+
+_parsers: dict[str, object] = {}
+
+
+def _compiled(expression: str):
+    """elementpath token for a citeStructure XPath, TEI as default namespace (cached)."""
+    token = _parsers.get(expression)
+    if token is None:
+        parser = XPath2Parser(namespaces={"": TEI_NS, "tei": TEI_NS, "xml": NAMESPACES["xml"]})
+        token = parser.parse(expression)
+        _parsers[expression] = token
+    return token
+
+
+def _levels(element: etree._Element) -> CiteLevel:
+    return CiteLevel(
+        match=element.get("match", ""), use=element.get("use", ""), delim=element.get("delim", ""),
+        unit=element.get("unit", ""),
+        children=tuple(_levels(child) for child in element.findall(tei("citeStructure"))))
+
+
+def _string(value: object) -> str:
+    if isinstance(value, list):
+        value = value[0] if value else ""
+    if isinstance(value, etree._Element):
+        return "".join(value.itertext())
+    if hasattr(value, "value") and not isinstance(value, (str, int, float)):
+        value = getattr(value, "value")
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+class Citer:
+    """All citable units of one document, in document order."""
+
+    def __init__(self, document: Document) -> None:
+        self.document = document
+        self.units: list[CiteUnit] = []
+        self.by_ref: dict[str, CiteUnit] = {}
+        self._by_element: dict[etree._Element, CiteUnit] = {}
+        self.problems: list[Diagnostic] = []
+        structures = document.root.findall(f"{tei('teiHeader')}//{tei('refsDecl')}/{tei('citeStructure')}")
+        self.source = "citeStructure" if structures else "fallback"
+        if structures:
+            for structure in structures:
+                try:
+                    self._walk(_levels(structure), document.root, None, "")
+                except (elementpath.ElementPathError, TypeError, ValueError) as error:
+                    self.problems.append(document.diagnostic(
+                        structure, "E0404", f"citeStructure cannot be evaluated: {error}; "
+                        "fix its @match or @use (XPath, TEI as default namespace)"))
+        if not self.units:
+            self.source = "fallback"
+            self._fallback()
+
+    # -- building ---------------------------------------------------------
+    def _add(self, ref: str, element: etree._Element, unit: str, parent: CiteUnit | None) -> CiteUnit:
+        cite = CiteUnit(ref, element, unit, parent)
+        if ref in self.by_ref:
+            # keep the first; a duplicate reference is the document's problem, reported once
+            self.problems.append(self.document.diagnostic(
+                element, "E0404", f"citeStructure gives the reference '{ref}' twice"))
+            return cite
+        self.units.append(cite)
+        self.by_ref[ref] = cite
+        self._by_element[element] = cite
+        if parent is not None:
+            parent.children.append(cite)
+        return cite
+
+    def _walk(self, level: CiteLevel, context: etree._Element, parent: CiteUnit | None, prefix: str) -> None:
+        token = _compiled(level.match)
+        root = self.document.root
+        selected = token.get_results(elementpath.XPathContext(root, item=context))
+        matches = [node for node in (selected if isinstance(selected, list) else [selected])
+                   if isinstance(node, etree._Element)]
+        for position, element in enumerate(matches, start=1):
+            if level.use.strip() == "position()":
+                value = str(position)
+            else:
+                result = _compiled(level.use).get_results(elementpath.XPathContext(root, item=element))
+                value = _string(result)
+            ref = f"{prefix}{level.delim}{value}"
+            cite = self._add(ref, element, level.unit or local_name(element), parent)
+            for child in level.children:
+                self._walk(child, element, cite, ref)
+
+    def _fallback(self) -> None:
+        root = self.document.root
+        divisions = root.xpath("//tei:text//tei:div[@type='document']", namespaces=NAMESPACES)
+        if not divisions:
+            divisions = root.xpath("//tei:text/tei:body/tei:div", namespaces=NAMESPACES)
+        division_set = set(divisions)
+        for position, division in enumerate(divisions, start=1):
+            ref = division.get(XML_ID) or (f"div{division.get('n')}" if division.get("n") else f"div{position}")
+            unit = self._add(ref, division, "document" if division.get("type") == "document" else "division", None)
+            self._paragraphs(division, unit, division_set)
+        body = root.find(f"{tei('text')}/{tei('body')}")
+        if body is not None:
+            self._paragraphs(body, None, division_set)
+
+    def _paragraphs(self, container: etree._Element, unit: CiteUnit | None, divisions: set) -> None:
+        prefix = f"{unit.ref}." if unit else ""
+        position = 0
+        for paragraph in container.iter(tei("p")):
+            owner = paragraph.getparent()
+            inside_other = False
+            while owner is not None and owner is not container:
+                if owner in divisions or owner.tag == tei("note"):
+                    inside_other = True
+                    break
+                owner = owner.getparent()
+            if inside_other:
+                continue
+            position += 1
+            self._add(f"{prefix}p{position}", paragraph, "paragraph", unit)
+
+    # -- lookup -------------------------------------------------------------
+    def top_units(self) -> list[etree._Element]:
+        return [u.element for u in self.units if u.parent is None]
+
+    def ref_of(self, node: etree._Element) -> str:
+        current: etree._Element | None = node
+        while current is not None:
+            cite = self._by_element.get(current)
+            if cite is not None:
+                return cite.ref
+            current = current.getparent()
+        return ""
+
+    def unit_of(self, node: etree._Element) -> CiteUnit | None:
+        current: etree._Element | None = node
+        while current is not None:
+            cite = self._by_element.get(current)
+            if cite is not None:
+                return cite
+            current = current.getparent()
+        return None
+
+    def element(self, ref: str) -> etree._Element | None:
+        cite = self.by_ref.get(ref)
+        return cite.element if cite else None
+
+    def nearest(self, ref: str, count: int = 3) -> list[str]:
+        """Valid references that look most like ``ref`` (for error messages)."""
+        return difflib.get_close_matches(ref, list(self.by_ref), n=count, cutoff=0.5)
