@@ -1,0 +1,264 @@
+"""The behaviour table: which TEI element does what, for every output.
+
+One table (after CETEIcean's behaviours and TEI Publisher's processing
+model) maps each TEI element to an ordered list of :class:`Model`\\ s.  A
+model has an optional XPath ``predicate`` and an optional ``output``; the
+first model that fits the element and the writer's outputs wins.  Elements
+the table does not know get the explicit :data:`FALLBACK` model, and the
+engine reports them (W0301): no writer ever drops content silently.
+
+Each behaviour name is one method of every writer (see
+:class:`transforms.engine.Writer`); the vocabulary is :data:`VOCABULARY`.
+Predicates are compiled once, when the table is built, so a bad predicate
+fails at import time with its element name, not in the middle of a build.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from lxml import etree
+
+from edition.document import NAMESPACES, TEI_NS
+
+#: The behaviours every writer implements, with what each means.
+VOCABULARY: Mapping[str, str] = MappingProxyType({
+    "document": "a citable document division (a FRUS document): title, dateline, body, notes",
+    "block": "a generic block container (div, opener, closer, lg, …)",
+    "heading": "a heading; its level comes from the nesting of divisions",
+    "paragraph": "a paragraph; carries its canonical reference as id",
+    "inline": "a generic inline span (hi, emph, title, foreign, …); classes come from @rend",
+    "list": "a list (numbered when @rend or @type says so)",
+    "item": "a list item",
+    "label": "a label of a list item or a gloss list",
+    "table": "a table",
+    "row": "a table row",
+    "cell": "a table cell",
+    "note": "a note: a call at its place, its text among the notes (source note first)",
+    "page-break": "a break to a printed page: a linkable marker such as [Page 594]",
+    "line-break": "a line break",
+    "link": "a link (ref, ptr): local targets become anchors, others external links",
+    "alternate": "two readings (choice: sic/corr, abbr/expan, orig/reg): reading and diplomatic",
+    "quote": "a quotation (q, quote, said); the quotation marks are the source's own text",
+    "entity": "a name or term pointing to an authority entry (persName, placeName, orgName, term, …)",
+    "date": "a date or time with its machine-readable value",
+    "figure": "a figure or graphic with its description",
+    "gap": "an omission in the source, shown as an editorial marker",
+    "metadata": "the TEI header: shown as document metadata where an output has a place for it",
+    "pass": "no rendering of its own: only its content (text, body, front, back)",
+    "omit": "deliberately not rendered in this output (the table says so; never by accident)",
+    "fallback": "an element the table does not know: its content, marked, and a W0301 warning",
+})
+
+
+@dataclass(frozen=True)
+class Model:
+    """One rule of the table: behaviour, when (predicate), for which outputs, with what params."""
+
+    behaviour: str
+    predicate: str | None = None
+    output: str | None = None
+    classes: tuple[str, ...] = ()
+    params: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.behaviour not in VOCABULARY:
+            raise ValueError(f"unknown behaviour {self.behaviour!r}; the vocabulary is {sorted(VOCABULARY)}")
+
+
+#: The explicit fallback for elements the table does not know.
+FALLBACK = Model("fallback")
+
+
+def m(behaviour: str, predicate: str | None = None, output: str | None = None,
+      classes: Iterable[str] = (), **params: str) -> Model:
+    return Model(behaviour, predicate, output, tuple(classes), MappingProxyType(dict(params)))
+
+
+# Why predicates use XPath 1.0 with the tei prefix: lxml compiles and runs
+# them natively, thousands of times per volume, at C speed.
+DEFAULT_TABLE: dict[str, tuple[Model, ...]] = {
+    # structure
+    "TEI": (m("pass"),),
+    "teiCorpus": (m("pass"),),
+    "teiHeader": (m("metadata", output="web"), m("omit")),
+    "standOff": (m("omit"),),
+    "facsimile": (m("omit"),),
+    "text": (m("pass"),),
+    "group": (m("pass"),),
+    "front": (m("pass"),),
+    "body": (m("pass"),),
+    "back": (m("pass"),),
+    "div": (m("document", "@type='document'"),
+            m("block", classes=("division",))),
+    "div1": (m("block", classes=("division",)),),
+    "div2": (m("block", classes=("division",)),),
+    "div3": (m("block", classes=("division",)),),
+    "floatingText": (m("block", classes=("floating-text",)),),
+    "head": (m("heading"),),
+    "p": (m("paragraph"),),
+    "ab": (m("paragraph"),),
+    "argument": (m("block", classes=("argument",)),),
+    "epigraph": (m("block", classes=("epigraph",)),),
+    "trailer": (m("block", classes=("trailer",)),),
+    "postscript": (m("block", classes=("postscript",)),),
+    "opener": (m("block", classes=("opener",)),),
+    "closer": (m("block", classes=("closer",)),),
+    "dateline": (m("block", classes=("dateline",)),),
+    "salute": (m("block", classes=("salute",)),),
+    "signed": (m("block", classes=("signed",)),),
+    "byline": (m("block", classes=("byline",)),),
+    "docAuthor": (m("inline", classes=("doc-author",)),),
+    "docDate": (m("date"),),
+    "address": (m("block", classes=("address",)),),
+    "addrLine": (m("block", classes=("addr-line",)),),
+    "lg": (m("block", classes=("line-group",)),),
+    "l": (m("block", classes=("verse-line",)),),
+    "sp": (m("block", classes=("speech",)),),
+    "speaker": (m("inline", classes=("speaker",)),),
+    "stage": (m("inline", classes=("stage",)),),
+    # lists and tables
+    "list": (m("list"),),
+    "item": (m("item"),),
+    "label": (m("label"),),
+    "listBibl": (m("list", classes=("bibliography",)),),
+    "table": (m("table"),),
+    "row": (m("row"),),
+    "cell": (m("cell"),),
+    # notes and pages
+    "note": (m("note"),),
+    "pb": (m("page-break"),),
+    "lb": (m("line-break"),),
+    "cb": (m("omit"),),
+    "milestone": (m("omit"),),
+    "fw": (m("omit"),),
+    "anchor": (m("inline", classes=("anchor",)),),
+    # linking
+    "ref": (m("link"),),
+    "ptr": (m("link"),),
+    # editorial
+    "choice": (m("alternate"),),
+    "sic": (m("inline", classes=("sic",)),),
+    "corr": (m("inline", classes=("corr",)),),
+    "orig": (m("inline", classes=("orig",)),),
+    "reg": (m("inline", classes=("reg",)),),
+    "abbr": (m("inline", classes=("abbr",)),),
+    "expan": (m("inline", classes=("expan",)),),
+    "add": (m("inline", classes=("add",)),),
+    "del": (m("inline", classes=("del",)),),
+    "unclear": (m("inline", classes=("unclear",)),),
+    "supplied": (m("inline", classes=("supplied",)),),
+    "gap": (m("gap"),),
+    "space": (m("inline", classes=("space",)),),
+    # quotation
+    "q": (m("block", "tei:p or tei:lg or tei:list", classes=("quote",)), m("quote")),
+    "quote": (m("block", "tei:p or tei:lg or tei:list", classes=("quote",)), m("quote")),
+    "said": (m("quote"),),
+    "cit": (m("inline", classes=("cit",)),),
+    # names, terms and dates
+    "persName": (m("entity", kind="person"),),
+    "placeName": (m("entity", kind="place"),),
+    "geogName": (m("entity", kind="place"),),
+    "orgName": (m("entity", kind="org"),),
+    "name": (m("entity", kind="name"),),
+    "rs": (m("entity", kind="name"),),
+    "term": (m("entity", kind="term"),),
+    "gloss": (m("entity", kind="term"),),
+    "roleName": (m("inline", classes=("role-name",)),),
+    "forename": (m("inline", classes=("forename",)),),
+    "surname": (m("inline", classes=("surname",)),),
+    "date": (m("date"),),
+    "time": (m("date"),),
+    # phrase level
+    "hi": (m("inline"),),
+    "emph": (m("inline", classes=("italic",)),),
+    "title": (m("inline", classes=("italic",)),),
+    "foreign": (m("inline", classes=("foreign",)),),
+    "mentioned": (m("inline", classes=("italic",)),),
+    "soCalled": (m("quote"),),
+    "seg": (m("inline"),),
+    "num": (m("inline", classes=("num",)),),
+    "measure": (m("inline", classes=("measure",)),),
+    "idno": (m("inline", classes=("idno",)),),
+    "bibl": (m("inline", classes=("bibl",)),),
+    "biblScope": (m("inline", classes=("bibl-scope",)),),
+    "author": (m("inline", classes=("author",)),),
+    "editor": (m("inline", classes=("editor",)),),
+    "publisher": (m("inline", classes=("publisher",)),),
+    "pubPlace": (m("inline", classes=("pub-place",)),),
+    "affiliation": (m("inline", classes=("affiliation",)),),
+    "code": (m("inline", classes=("code",)),),
+    "figure": (m("figure"),),
+    "graphic": (m("figure"),),
+    "figDesc": (m("inline", classes=("fig-desc",)),),
+}
+
+
+class BehaviourTable:
+    """The table compiled: predicates become lxml XPath objects, once."""
+
+    def __init__(self, table: Mapping[str, Iterable[Model]], namespace: str = TEI_NS,
+                 fallback: Model = FALLBACK) -> None:
+        self.namespace = namespace
+        self.fallback = fallback
+        self._models: dict[str, tuple[Model, ...]] = {}
+        self._compiled: dict[str, etree.XPath] = {}
+        for name, models in table.items():
+            self.add(name, models)
+
+    def add(self, name: str, models: Iterable[Model], override: bool = False) -> None:
+        """Map an element (a TEI local name, or ``{namespace}local``) to its models."""
+        key = self._key(name)
+        if key in self._models and not override:
+            raise ValueError(f"element {name!r} is already in the behaviour table; pass override=True")
+        models = tuple(models) if not isinstance(models, Model) else (models,)
+        for model in models:
+            if model.predicate and model.predicate not in self._compiled:
+                try:
+                    self._compiled[model.predicate] = etree.XPath(
+                        f"boolean({model.predicate})", namespaces=NAMESPACES)
+                except etree.XPathSyntaxError as error:
+                    raise ValueError(f"behaviour table: predicate {model.predicate!r} of <{name}> "
+                                     f"is not valid XPath 1.0: {error}") from None
+        self._models[key] = models
+
+    def _key(self, name: str) -> str:
+        return name if name.startswith("{") else f"{{{self.namespace}}}{name}"
+
+    def __contains__(self, name: str) -> bool:
+        return self._key(name) in self._models
+
+    def elements(self) -> list[str]:
+        return sorted(self._models)
+
+    def models(self, tag: str) -> tuple[Model, ...]:
+        return self._models.get(tag, ())
+
+    def select(self, element: etree._Element, outputs: Iterable[str]) -> Model | None:
+        """The first model that fits; None when the element is not in the table."""
+        models = self._models.get(element.tag)
+        if models is None:
+            return None
+        wanted = set(outputs)
+        for model in models:
+            if model.output is not None and model.output not in wanted:
+                continue
+            if model.predicate is None or self._compiled[model.predicate](element):
+                return model
+        return self.fallback
+
+    def unreachable(self) -> Iterator[tuple[str, Model]]:
+        """Models that can never fire: placed after an unconditional model of the same output."""
+        for tag, models in self._models.items():
+            closed: set[str | None] = set()
+            for model in models:
+                if None in closed or model.output in closed:
+                    yield tag, model
+                if model.predicate is None:
+                    closed.add(model.output)
+
+
+#: The table every writer uses unless given another.
+DEFAULT = BehaviourTable(DEFAULT_TABLE)
