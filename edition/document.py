@@ -268,13 +268,18 @@ class Document:
             current = parent
         return "/" + "/".join(reversed(steps))
 
-    def diagnostic(self, node: etree._Element | None, code: str, message: str) -> Diagnostic:
-        """A diagnostic located at ``node`` (or at the file when ``node`` is None)."""
+    def diagnostic(self, node: etree._Element | None, code: str, message: str,
+                   with_ref: bool = True) -> Diagnostic:
+        """A diagnostic located at ``node`` (or at the file when ``node`` is None).
+
+        ``with_ref=False`` leaves out the canonical reference (needed while
+        the references themselves are being computed).
+        """
         if node is None:
             return Diagnostic.make(code, message, path=self.path)
         line, column = self.position(node)
         return Diagnostic.make(code, message, path=self.path, line=line, column=column,
-                               xpath=self.xpath_of(node), ref=self.ref_of(node))
+                               xpath=self.xpath_of(node), ref=self.ref_of(node) if with_ref else "")
 
     # -- structure --------------------------------------------------------
     def xpath(self, expression: str, node: etree._Element | None = None, **variables: object) -> list:

@@ -95,7 +95,7 @@ class Citer:
                 except (elementpath.ElementPathError, TypeError, ValueError) as error:
                     self.problems.append(document.diagnostic(
                         structure, "E0404", f"citeStructure cannot be evaluated: {error}; "
-                        "fix its @match or @use (XPath, TEI as default namespace)"))
+                        "fix its @match or @use (XPath, TEI as default namespace)", with_ref=False))
         if not self.units:
             self.source = "fallback"
             self._fallback()
@@ -106,7 +106,7 @@ class Citer:
         if ref in self.by_ref:
             # keep the first; a duplicate reference is the document's problem, reported once
             self.problems.append(self.document.diagnostic(
-                element, "E0404", f"citeStructure gives the reference '{ref}' twice"))
+                element, "E0404", f"citeStructure gives the reference '{ref}' twice", with_ref=False))
             return cite
         self.units.append(cite)
         self.by_ref[ref] = cite

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Sets up everything the toolkit and its tests need, from the project's own files:
+# Debian packages (browser, PDF and schema tools, WeasyPrint's libraries, fonts),
+# a Python virtual environment with the package, and the Nu HTML Checker from npm.
+# Safe to run again: it installs only what is missing.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+debian_packages=(
+  chromium chromium-driver          # the real browser of the web edition's tests
+  default-jre-headless              # runs the Nu HTML Checker (vnu.jar)
+  jing                              # the reference RELAX NG validator, our baseline
+  poppler-utils                     # pdftoppm: PDF pages to PNG
+  libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0  # WeasyPrint
+  fonts-dejavu-core fonts-liberation  # embedded in the PDFs; nothing is fetched
+)
+missing=()
+for package in "${debian_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if ((${#missing[@]})); then
+  sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test,bench]'
+
+if [ -f package-lock.json ]; then
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+echo "install.sh: ready (.venv/bin/edition)"
