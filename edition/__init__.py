@@ -1,0 +1,40 @@
+"""tei-edition: a toolkit for TEI P5 digital editions.
+
+Imports here are the stable API; other module internals may change.
+
+    >>> import edition
+    >>> report = edition.validate(["tei/"])
+    >>> report.exit_code
+    0
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+from .diagnostics import (CODES, Diagnostic, EditionError, EditionOutputError, EditionParseError,
+                          EditionQueryError, EditionReferenceError, EditionUsageError,
+                          EditionValidationError, Severity)
+from .document import Document, load, parse
+from .validate import Report, check, is_valid, iter_problems, validate
+
+# Heavier parts load on first use, so that `edition validate` does not pay for the PDF renderer.
+_LAZY = {
+    "build": ("edition.build", "build"),
+    "Query": ("edition.query", "Query"),
+    "cite": ("edition.cite", "cite"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        module, attribute = _LAZY[name]
+        return getattr(import_module(module), attribute)
+    raise AttributeError(f"module 'edition' has no attribute {name!r}")
+
+
+__all__ = ["CODES", "Diagnostic", "Document", "EditionError", "EditionOutputError", "EditionParseError",
+           "EditionQueryError", "EditionReferenceError", "EditionUsageError", "EditionValidationError",
+           "Query", "Report", "Severity", "build", "check", "cite", "is_valid", "iter_problems", "load",
+           "parse", "validate"]

@@ -7,6 +7,7 @@ output is deterministic whatever the scheduling.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
@@ -59,7 +60,11 @@ def run_parallel(function: Callable[[Task], Result], tasks: Iterable[Task], jobs
                 yield function(item)
                 progress.step()
             return
-        with ProcessPoolExecutor(max_workers=jobs, max_tasks_per_child=50) as pool:
+        # fork: workers inherit the compiled schemas and tables of the parent (no re-import);
+        # max_tasks_per_child would force the slow spawn start method in Python 3.11.
+        context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods()
+                                              else None)
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
             for result in pool.map(function, items, chunksize=1):
                 yield result
                 progress.step()

@@ -15,15 +15,28 @@ declared on a document's root element are bound.
 Two engines.  elementpath is exact but some 30× slower than libxml2, so
 an expression that means the same in XPath 1.0 (a conservative test on its
 parse tree: XPath 1.0 grammar, functions whose result type and string
-form agree, no comparison or arithmetic where 1.0 and 3.1 convert
-differently) is rewritten (``persName`` → ``tei:persName``) and run by
-lxml's native engine.  ``engine="elementpath"`` or ``"lxml"`` overrides the
-automatic choice; ``tests/test_query.py`` runs its suite through both.
+form agree, single items where 3.1 wants one, no comparison or arithmetic
+where 1.0 and 3.1 convert differently) is rewritten (``persName`` →
+``tei:persName``, ``//x`` → ``/descendant::x`` where no positional
+predicate makes them differ) and run by lxml's native engine.  Three more
+shortcuts, each exact: ``distinct-values(P)`` and ``string-join(P, 's')``
+over such a path P (lxml selects, Python applies the function);
+``//NAME``, ``count(//NAME)`` and ``//NAME/@ATTR`` under those functions
+answered from a per-document index of elements by name (built on first
+use, as Saxon's tree has one).  ``engine="elementpath"`` or ``"lxml"``
+overrides the automatic choice; ``tests/test_query.py`` runs its suite
+through both and asserts that they agree hit for hit.
+
+elementpath 5.1 strings mixed content out of order (a defect; see
+:func:`_string_value_is_wrong`): where it does, the string value libxml2
+computes is given to it, so ``contains(., …)`` means the same in both.
 """
 
 from __future__ import annotations
 
 import math
+import os
+import re
 import weakref
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
@@ -31,13 +44,16 @@ from decimal import Decimal
 from typing import Any
 
 import elementpath
+from elementpath.datatypes import UntypedAtomic
 from elementpath.xpath3 import XPath31Parser
 from lxml import etree
 
 from .diagnostics import Diagnostic, EditionQueryError, EditionUsageError
 from .document import NAMESPACES, PREFIXES, TEI_NS, Document
 
-__all__ = ["Hit", "Query", "QuerySyntaxError", "QueryEvaluationError", "ENGINES", "string_value"]
+__all__ = ["Hit", "Query", "QuerySyntaxError", "QueryEvaluationError", "ENGINES", "FORMATS", "Plan",
+           "FileResult", "run_document", "run_files", "string_value", "text_line", "xml_hit", "kwic",
+           "kwic_line", "parse_bindings"]
 
 ENGINES = ("auto", "elementpath", "lxml")
 
@@ -140,6 +156,41 @@ def string_value(node: Any) -> str:
     return _atomic(node)[1]
 
 
+# -- an elementpath defect ----------------------------------------------------
+
+def _string_value_is_wrong() -> bool:
+    """elementpath 5.1 strings mixed content in the wrong order: ``<n><b><o>D</o></b>.</n>``
+    gives ``.D`` (a child's tail before its descendants' text) and drops text after a
+    comment.  TEI is mixed content throughout, so contains(., …) would miss."""
+    from elementpath.etree import etree_iter_strings
+
+    sample = etree.fromstring("<n><b><o>D</o></b>.<!--c-->!</n>")
+    return "".join(etree_iter_strings(sample)) != "D.!"
+
+
+def _mend_string_values() -> None:
+    """Give elementpath the XPath string value libxml2 computes, where it is wrong."""
+    import sys
+
+    from elementpath import etree as ep_etree
+
+    original = ep_etree.etree_iter_strings
+
+    def iter_strings(elem: Any, normalize: bool = False) -> Iterator[str]:
+        if not normalize and isinstance(elem, (etree._Element, etree._ElementTree)):
+            yield str(_STRING(elem))
+        else:
+            yield from original(elem, normalize)
+
+    for name, module in list(sys.modules.items()):
+        if name.startswith("elementpath") and getattr(module, "etree_iter_strings", None) is original:
+            module.etree_iter_strings = iter_strings  # type: ignore[attr-defined]
+
+
+if _string_value_is_wrong():
+    _mend_string_values()
+
+
 # -- locations ---------------------------------------------------------------
 
 def _attribute_step(name: str) -> str:
@@ -170,11 +221,53 @@ class _Locator:
     def __init__(self, document: Document, markup: bool) -> None:
         self.document = document
         self.markup = markup
+        # parent → {child: step}: many hits share parents (400 divisions of a volume's
+        # body), so each parent's children are counted once, not once per hit
+        self._steps: dict[etree._Element, dict[etree._Element, str]] = {}
+
+    def xpath_of(self, node: etree._Element) -> str:
+        """``Document.xpath_of`` (the same string), with the sibling counts cached."""
+        steps: list[str] = []
+        current: etree._Element | None = node
+        while current is not None:
+            parent = current.getparent()
+            if not isinstance(current.tag, str):
+                return self.document.xpath_of(node)  # comments and PIs: rare, the plain way
+            if parent is None:
+                steps.append(self._name(current))
+                break
+            by_child = self._steps.get(parent)
+            if by_child is None:
+                by_child = self._steps[parent] = self._child_steps(parent)
+            steps.append(by_child[current])
+            current = parent
+        return "/" + "/".join(reversed(steps))
+
+    def _child_steps(self, parent: etree._Element) -> dict[etree._Element, str]:
+        children = [child for child in parent if isinstance(child.tag, str)]
+        totals: dict[str, int] = {}
+        for child in children:
+            totals[child.tag] = totals.get(child.tag, 0) + 1
+        seen: dict[str, int] = {}
+        steps: dict[etree._Element, str] = {}
+        for child in children:
+            seen[child.tag] = seen.get(child.tag, 0) + 1
+            name = self._name(child)
+            steps[child] = f"{name}[{seen[child.tag]}]" if totals[child.tag] > 1 else name
+        return steps
+
+    @staticmethod
+    def _name(element: etree._Element) -> str:
+        qname = etree.QName(element)
+        prefix = PREFIXES.get(qname.namespace or "", None)
+        if prefix:
+            return f"{prefix}:{qname.localname}"
+        return f"Q{{{qname.namespace}}}{qname.localname}" if qname.namespace else qname.localname
 
     def element(self, node: etree._Element, kind: str, value: str | None = None) -> Hit:
         doc = self.document
         line, column = doc.position(node)
-        return Hit(doc.path, doc.ref_of(node), line, column, doc.xpath_of(node), kind,
+        return Hit(doc.path, doc.ref_of(node), line, column, self.xpath_of(node), kind,
                    str(_STRING(node)) if value is None else value,
                    markup=self._serialize(node) if self.markup else "")
 
@@ -182,7 +275,7 @@ class _Locator:
         doc = self.document
         line, column = doc.position(owner)
         return Hit(doc.path, doc.ref_of(owner), line, column,
-                   f"{doc.xpath_of(owner)}/{_attribute_step(name)}", "attribute", value,
+                   f"{self.xpath_of(owner)}/{_attribute_step(name)}", "attribute", value,
                    markup=f'{_attribute_step(name)[1:]}="{_escape(value)}"' if self.markup else "")
 
     def text(self, parent: etree._Element, before: etree._Element | None, value: str) -> Hit:
@@ -190,7 +283,7 @@ class _Locator:
         anchor = before if before is not None else parent
         line, column = doc.position(anchor)
         step = f"text()[{_text_index(parent, before)}]"
-        return Hit(doc.path, doc.ref_of(parent), line, column, f"{doc.xpath_of(parent)}/{step}", "text",
+        return Hit(doc.path, doc.ref_of(parent), line, column, f"{self.xpath_of(parent)}/{step}", "text",
                    value, markup=_escape(value) if self.markup else "")
 
     def document_node(self) -> Hit:
@@ -297,6 +390,23 @@ _LITERAL_NUMBER = frozenset({"(integer)", "(decimal)", "(float)"})
 _NAME_OWNERS = frozenset({"@", "attribute", "namespace", "$", ":"})
 
 
+#: Functions of a whole sequence; the others take one item in 3.1 (1.0 takes the first node).
+_SEQUENCE_FUNCTIONS = frozenset({"count", "not", "boolean"})
+
+
+def _single(token: Any) -> bool:
+    """True when an argument is surely one item at most: a literal, ``.``, ``..``, an
+    attribute of the context node, a variable or a function's atomic result."""
+    symbol, label = token.symbol, getattr(token, "label", "")
+    if symbol in (".", "..", "(string)", "$") or symbol in _LITERAL_NUMBER or label == "function":
+        return True
+    if symbol == "@" or (symbol == "attribute" and label == "axis"):
+        return all(child.symbol in ("(name)", ":", "*") for child in token)
+    if label == "operator" and symbol in _ARITHMETIC | _RELATIONAL | _EQUALITY | {"and", "or", "-"}:
+        return True
+    return False
+
+
 def _kind(token: Any) -> str:
     """'number', 'node', 'string', 'variable' or 'other' (for operand checks)."""
     symbol = token.symbol
@@ -318,6 +428,11 @@ def _xpath1_problem(token: Any) -> str:
     symbol, label = token.symbol, getattr(token, "label", "")
     if label == "function" and symbol not in _SAFE_FUNCTIONS:
         return f"function {symbol}() differs between XPath 1.0 and 3.1"
+    if label == "function" and symbol not in _SEQUENCE_FUNCTIONS:
+        for argument in token:
+            if not _single(argument):
+                return (f"{symbol}() takes the first of several nodes in 1.0 and is a type error "
+                        "in 3.1")
     if symbol == "div":
         return "div gives xs:decimal in 3.1 and a double in 1.0"
     if symbol == "namespace":
@@ -330,6 +445,8 @@ def _xpath1_problem(token: Any) -> str:
             return f"'{symbol}' between a number and a string is a type error in 3.1"
         if symbol in _ARITHMETIC and {left, right} & {"string", "variable", "other"}:
             return f"'{symbol}' on a string is a type error in 3.1"
+        if symbol in _ARITHMETIC and not (_single(token[0]) and _single(token[1])):
+            return f"'{symbol}' takes the first of several nodes in 1.0 and is a type error in 3.1"
     for child in token:
         problem = _xpath1_problem(child)
         if problem:
@@ -353,19 +470,40 @@ def _result_kind(token: Any) -> str:
     return ""
 
 
-def _tei_prefixed(expression: str, token: Any) -> str:
-    """The expression with every unprefixed element name test written ``tei:name``."""
-    offsets: list[int] = []
+def _mentions_position(token: Any) -> bool:
+    return token.symbol in ("position", "last") or any(_mentions_position(child) for child in token)
+
+
+def _plain_step(token: Any) -> bool:
+    """A child step whose predicates (if any) cannot be positional: ``name``, ``tei:name``,
+    ``*``, a kind test, each with boolean or node-set predicates."""
+    while token.symbol == "[":
+        if _result_kind(token[1]) not in ("boolean", "nodes", "string") or _mentions_position(token[1]):
+            return False
+        token = token[0]
+    return token.symbol in ("(name)", ":", "*", "text", "node", "comment", "processing-instruction") \
+        and len(token) <= 2 and getattr(token, "label", "") != "operator"
+
+
+def _for_libxml2(expression: str, token: Any) -> str:
+    """The expression as lxml runs it: unprefixed element names written ``tei:name``,
+    and ``//name`` written ``/descendant::name`` where that means the same (no
+    positional predicate), which libxml2 evaluates twice as fast."""
+    edits: list[tuple[int, int, str]] = []
 
     def walk(node: Any, owner: str) -> None:
         if node.symbol == "(name)" and owner not in _NAME_OWNERS:
-            offsets.append(node.span[0])
+            edits.append((node.span[0], node.span[0], "tei:"))
+        if node.symbol == "//" and len(node) and _plain_step(node[-1]):
+            start, end = node.span
+            if expression[start:end] == "//":
+                edits.append((start, end, "/descendant::"))
         for child in node:
             walk(child, node.symbol if node.symbol in _NAME_OWNERS else "")
 
     walk(token, "")
-    for offset in sorted(offsets, reverse=True):
-        expression = expression[:offset] + "tei:" + expression[offset:]
+    for start, end, text in sorted(edits, reverse=True):
+        expression = expression[:start] + text + expression[end:]
     return expression
 
 
@@ -397,6 +535,20 @@ def _syntax_error(expression: str, error: elementpath.ElementPathError, what: st
     return QuerySyntaxError.at("E0501", message, path="<expression>", line=line, column=column)
 
 
+_OUTER_FUNCTION = re.compile(
+    r"""^\s*(?P<name>distinct-values|string-join)\s*\((?P<inner>.+?)"""
+    r"""(?:,\s*(?P<sep>'(?:[^']|'')*'|"(?:[^"]|"")*"))?\s*\)\s*$""", re.S)
+
+
+def _apply(post: tuple[str, str], nodes: list[Any]) -> list[Any]:
+    values = [node if type(node) is str else str(_STRING(node)) if isinstance(node, etree._Element)
+              else str(node) for node in nodes]
+    name, separator = post
+    if name == "string-join":
+        return [separator.join(values)]
+    return [UntypedAtomic(value) for value in dict.fromkeys(values)]
+
+
 class _Compiled:
     """One expression compiled for one set of namespaces."""
 
@@ -407,10 +559,16 @@ class _Compiled:
         self.reason = ""
         self.lxml: etree.XPath | None = None
         self.result_kind = ""
+        self.post: tuple[str, str] | None = None  # a 3.1 function applied to lxml's nodes
+        # ("count" | "nodes" | "attribute", element tag, attribute name): answered from
+        # the document's element-name index instead of a tree walk
+        self.index: tuple[str, str, str] | None = None
         if engine == "elementpath":
             self.reason = "engine elementpath was asked for"
             return
-        self.reason = self._try_lxml(expression, namespaces)
+        self.reason = self._try_lxml(expression, namespaces, forced=engine == "lxml")
+        if self.lxml is None and engine == "auto":
+            self._try_outer_function(expression, namespaces)
         if self.lxml is not None:
             self.engine = "lxml"
         elif engine == "lxml":
@@ -418,23 +576,110 @@ class _Compiled:
                 "E0501", f"the lxml engine runs XPath 1.0 only and this expression {self.reason}; "
                 "use --engine auto or elementpath", path="<expression>", line=1, column=1)
 
-    def _try_lxml(self, expression: str, namespaces: Mapping[str, str]) -> str:
+    def _try_outer_function(self, expression: str, namespaces: Mapping[str, str]) -> None:
+        """``distinct-values(P)`` and ``string-join(P, 'sep')`` over an XPath 1.0 path P:
+        lxml selects the nodes, Python applies the function (exactly as 3.1 defines it
+        for nodes: atomized to their string values)."""
+        match = _OUTER_FUNCTION.match(expression)
+        if not match or self.token.symbol != match.group("name"):
+            return
+        inner, separator = match.group("inner"), match.group("sep")
+        literal = separator[1:-1] if separator else ""
+        if separator is not None:
+            literal = literal.replace(separator[0] * 2, separator[0])
+            if len(self.token) != 2 or self.token[1].symbol != "(string)" or self.token[1].value != literal:
+                return
+        elif len(self.token) != 1:
+            return
+        try:
+            path = _Compiled(inner, namespaces, "auto")
+        except (elementpath.ElementPathError, QuerySyntaxError):
+            return
+        if path.lxml is None or path.result_kind != "nodes" or path.post:
+            return
+        self.lxml, self.result_kind, self.reason = path.lxml, "nodes", ""
+        self.post = (match.group("name"), literal)
+        self.index = path.index
+
+    def _try_lxml(self, expression: str, namespaces: Mapping[str, str], forced: bool) -> str:
+        """Compile for lxml when the expression means the same in XPath 1.0 (or when
+        lxml is asked for and it is XPath 1.0 at all); else say why not."""
         try:
             token = elementpath.XPath1Parser(namespaces=dict(namespaces)).parse(expression)
         except elementpath.ElementPathError as error:
             return f"is not XPath 1.0 ({error.message})"
+        if token.symbol == "/" and len(token) == 0:
+            return "selects the document node, which lxml does not return"
         problem = _xpath1_problem(token)
-        if problem:
+        self.result_kind = _result_kind(token) or "number"
+        if problem and not forced:
             return f"may differ in XPath 1.0: {problem}"
-        self.result_kind = _result_kind(token)
-        if not self.result_kind:
+        if not _result_kind(token) and not forced:
             return f"has a result ({token.symbol}) whose type differs in XPath 1.0"
         try:
-            self.lxml = etree.XPath(_tei_prefixed(expression, token),
+            self.lxml = etree.XPath(_for_libxml2(expression, token),
                                     namespaces={p: u for p, u in namespaces.items() if p})
         except etree.XPathSyntaxError as error:  # pragma: no cover - elementpath accepted it
             return f"is refused by libxml2 ({error})"
-        return ""
+        self.index = _index_pattern(token, namespaces)
+        return problem
+
+
+def _name_test(token: Any, namespaces: Mapping[str, str], default: str) -> str:
+    """Clark name of a plain name test (``persName``, ``tei:persName``), '' for anything else."""
+    if token.symbol == "(name)" and len(token) == 0:
+        return f"{{{default}}}{token.value}" if default else str(token.value)
+    if token.symbol == ":" and len(token) == 2 and all(c.symbol == "(name)" for c in token):
+        uri = namespaces.get(str(token[0].value))
+        return f"{{{uri}}}{token[1].value}" if uri else ""
+    return ""
+
+
+def _index_pattern(token: Any, namespaces: Mapping[str, str]) -> tuple[str, str, str] | None:
+    """``//NAME``, ``count(//NAME)`` and ``//NAME/@ATTR``: the forms the name index answers."""
+    kind = "nodes"
+    if token.symbol == "count" and len(token) == 1:
+        kind, token = "count", token[0]
+    attribute = ""
+    if kind == "nodes" and token.symbol == "/" and len(token) == 2 and token[1].symbol == "@" \
+            and len(token[1]) == 1:
+        attribute = _name_test(token[1][0], namespaces, "")
+        if not attribute:
+            return None
+        kind, token = "attribute", token[0]
+    if token.symbol != "//" or len(token) != 1:
+        return None
+    tag = _name_test(token[0], namespaces, TEI_NS)
+    return (kind, tag, attribute) if tag else None
+
+
+# the elements of each name, in document order, per document: //NAME without a tree walk
+_BY_NAME: weakref.WeakKeyDictionary[Document, dict[str, list[Any]]] = weakref.WeakKeyDictionary()
+
+
+def _elements_named(document: Document, tag: str) -> list[etree._Element]:
+    names = _BY_NAME.get(document)
+    if names is None:
+        names = _BY_NAME[document] = {}
+    found = names.get(tag)
+    if found is None:
+        found = names[tag] = list(document.root.iter(tag))
+    return found
+
+
+def _from_index(document: Document, index: tuple[str, str, str]) -> list[Any]:
+    kind, tag, attribute = index
+    elements = _elements_named(document, tag)
+    if kind == "count":
+        return [len(elements)]
+    if kind == "attribute":
+        names = _BY_NAME[document]
+        key = f"{tag}@{attribute}"
+        values = names.get(key)
+        if values is None:
+            values = names[key] = [v for v in (e.get(attribute) for e in elements) if v is not None]
+        return list(values)
+    return list(elements)
 
 
 def _variable_names(token: Any) -> set[str]:
@@ -465,6 +710,10 @@ def _node_tree(document: Document) -> Any:
         tree = elementpath.get_node_tree(document.tree)
         _NODE_TREES[document] = tree
     return tree
+
+
+#: Top-level operators whose result is in document order by the XPath definition.
+_DOCUMENT_ORDER = frozenset({"/", "//", "|", "union", "intersect", "except"})
 
 
 def _root_namespaces(document: Document) -> dict[str, str]:
@@ -550,8 +799,14 @@ class Query:
         compiled = self._for(document)
         bound = {**self.variables, **(variables or {})}
         try:
+            if compiled.index is not None and item is None and \
+                    (compiled.index[0] != "attribute" or compiled.post is not None):
+                result = _from_index(document, compiled.index)
+                return _apply(compiled.post, result) if compiled.post is not None else result
             if compiled.lxml is not None:
                 result = compiled.lxml(item if item is not None else document.tree, **bound)
+                if compiled.post is not None:
+                    return _apply(compiled.post, result)
                 if compiled.result_kind == "integer" and isinstance(result, float):
                     return [int(result)]
                 return result if isinstance(result, list) else [result]
@@ -564,11 +819,15 @@ class Query:
                 "E0502", f"evaluating {self.expression!r} failed: {error}", path=document.path)) from None
         if result is None:
             return []
-        if isinstance(result, list):
-            return result
         if isinstance(result, Iterator):
-            return list(result)
-        return [result]
+            result = list(result)
+        if not isinstance(result, list):
+            return [result]
+        if compiled.token.symbol in _DOCUMENT_ORDER and all(isinstance(r, elementpath.XPathNode) for r in result):
+            # elementpath 5.1 returns X//Y out of document order (X//Y: breadth first); a
+            # path's result is in document order by definition
+            result.sort(key=lambda node: node.position)
+        return result
 
     def _runtime_error(self, document: Document, error: elementpath.ElementPathError) -> QueryEvaluationError:
         token = getattr(error, "token", None)
@@ -625,3 +884,215 @@ def parse_bindings(pairs: Iterable[str], what: str) -> dict[str, str]:
             raise EditionUsageError.at("E0901", f"{what} '{pair}' is not name=value")
         bound[name.strip()] = value
     return bound
+
+
+# -- many files ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Plan:
+    """What to run on each file, as plain strings so it pickles to worker processes.
+
+    ``value`` and ``key`` are XPath expressions evaluated with each hit's
+    node as the context item (the displayed value; a grouping or sorting
+    key); ``label`` is evaluated once per distinct key of the form ``#id``,
+    with the element of that xml:id (an authority entry) as context item.
+    """
+
+    expression: str
+    namespaces: tuple[tuple[str, str], ...] = ()
+    variables: tuple[tuple[str, Any], ...] = ()
+    engine: str = "auto"
+    value: str = ""
+    key: str = ""
+    label: str = ""
+    markup: bool = False
+
+    def compile(self) -> Query:
+        """The main query (checks syntax before any file is opened)."""
+        return _cached(self.expression, self)
+
+    def compile_all(self) -> None:
+        self.compile()
+        for part in (self.value, self.key):
+            if part:
+                _cached(part, self)
+        if self.label:
+            _cached(self.label, self)
+
+
+@dataclass
+class FileResult:
+    """The hits of one file, or the diagnostics that stopped it."""
+
+    path: str
+    hits: list[Hit] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    labels: dict[str, str] = field(default_factory=dict)
+
+
+# compiled once per process: a compiled elementpath token does not pickle, so
+# worker processes receive the expression text and compile it on first use
+_QUERIES: dict[tuple[Any, ...], Query] = {}
+
+
+def _cached(expression: str, plan: Plan, *extra: tuple[str, Any]) -> Query:
+    variables = (*plan.variables, *extra)
+    cache_key = (expression, plan.namespaces, variables, plan.engine)
+    query = _QUERIES.get(cache_key)
+    if query is None:
+        query = Query(expression, dict(plan.namespaces), dict(variables), plan.engine)
+        _QUERIES[cache_key] = query
+    return query
+
+
+def _node_of(document: Document, hit: Hit, item: Any) -> etree._Element | None:
+    """The element a hit's value/key expressions see as context (the node, or an attribute's owner)."""
+    if isinstance(item, etree._Element):
+        return item
+    if isinstance(item, elementpath.XPathNode) and hasattr(item, "elem"):
+        return item.elem
+    return None
+
+
+def run_document(plan: Plan, document: Document) -> FileResult:
+    """Run a plan on one parsed document."""
+    result = FileResult(document.path)
+    query = plan.compile()
+    try:
+        items = query.evaluate(document)
+        locate = _Locator(document, plan.markup)
+        convert = locate.from_lxml if query._for(document).lxml is not None else locate.from_elementpath
+        value_query = _cached(plan.value, plan) if plan.value else None
+        key_query = _cached(plan.key, plan) if plan.key else None
+        for item in items:
+            hit = convert(item)
+            node = _node_of(document, hit, item)
+            if node is not None and (value_query or key_query):
+                changes: dict[str, str] = {}
+                if value_query:
+                    changes["value"] = " ".join(value_query.strings(document, node))
+                if key_query:
+                    changes["key"] = next(iter(key_query.strings(document, node)), "")
+                hit = Hit(**{**asdict(hit), **changes})
+            result.hits.append(hit)
+        if plan.label:
+            label_query = _cached(plan.label, plan)
+            for key in dict.fromkeys(h.key for h in result.hits if h.key):
+                entry = document.ids.get(key[1:]) if key.startswith("#") else None
+                if entry is not None:
+                    text = next(iter(label_query.strings(document, entry)), "")
+                    result.labels[key] = " ".join(text.split())
+    except QueryEvaluationError as error:
+        result.hits.clear()
+        result.diagnostics.append(error.diagnostic)
+    return result
+
+
+def _run_file(task: tuple[Plan, str, str]) -> FileResult:
+    from .diagnostics import EditionParseError
+    from .document import load
+
+    plan, shown, path = task
+    try:
+        document = load(path, display=shown)
+    except EditionParseError as error:
+        return FileResult(shown, diagnostics=[error.diagnostic])
+    return run_document(plan, document)
+
+
+#: Serial seconds per megabyte of input, measured on the FRUS corpus: the
+#: elementpath engine builds its own node tree and evaluates in Python.
+SECONDS_PER_MB = {"lxml": 0.15, "elementpath": 0.5}
+#: A worker pool costs about a second to start (edition.corpus spawns fresh
+#: interpreters), so it is used only when the estimated serial time is larger.
+PARALLEL_MIN_SECONDS = 3.0
+
+
+def _worth_a_pool(plan: Plan, tasks: list[tuple[Plan, str, str]]) -> bool:
+    if len(tasks) < 2:
+        return False
+    size = 0
+    for _, _, path in tasks:
+        try:
+            size += os.path.getsize(path)
+        except OSError:
+            pass
+    engine = plan.compile().engine or "elementpath"
+    if plan.value or plan.key or plan.label:
+        engine = "elementpath"  # per-hit parts: assume the slower engine
+    return size / 1e6 * SECONDS_PER_MB[engine] >= PARALLEL_MIN_SECONDS
+
+
+def run_files(plan: Plan, paths: Iterable[str | Any], jobs: int | None = None) -> Iterator[FileResult]:
+    """Run a plan over files and folders; results stream in file order.
+
+    When the input is large enough to pay for a worker pool (see
+    :data:`PARALLEL_MIN_SECONDS`), files are shared among all cores unless
+    ``jobs`` says otherwise; a progress bar shows on stderr when it is a
+    terminal.
+    An unreadable or ill-formed file yields its parse diagnostic and the
+    others still run.
+    """
+    from .corpus import run_parallel
+    from .document import iter_sources
+
+    plan.compile_all()  # a syntax error stops the run before any file is read
+    tasks = [(plan, shown, str(path)) for shown, path in iter_sources(paths)]
+    if jobs is None and not _worth_a_pool(plan, tasks):
+        jobs = 1
+    yield from run_parallel(_run_file, tasks, jobs=jobs, label="query")
+
+
+# -- output --------------------------------------------------------------------
+
+FORMATS = ("text", "xml", "json", "csv")
+CSV_FIELDS = ("file", "ref", "line", "column", "xpath", "type", "value")
+
+
+def text_line(hit: Hit) -> str:
+    """``file:line:col: ref: value [xpath]`` (compiler style, like diagnostics); atomic: ``file: value``."""
+    value = " ".join(hit.value.split())
+    if not hit.xpath:
+        return f"{hit.file}: {value}"
+    ref = f"{hit.ref}: " if hit.ref else ""
+    return f"{hit.file}:{hit.line}:{hit.column}: {ref}{value} [{hit.xpath}]"
+
+
+def xml_hit(hit: Hit) -> str:
+    """One ``<hit>`` element with the location as attributes and the serialized node inside."""
+    attributes = " ".join(f'{name}="{_escape(str(getattr(hit, name)))}"'
+                          for name in ("file", "ref", "line", "column", "xpath", "type", "key")
+                          if getattr(hit, name) not in ("", None) or name in ("file", "type"))
+    return f"<hit {attributes}>{hit.markup or _escape(hit.value)}</hit>"
+
+
+def kwic(hit: Hit, word: str, words: int = 5) -> list[tuple[str, str, str]]:
+    """Keyword-in-context: (left, keyword, right) for each whole-word match of ``word`` in the hit.
+
+    The contexts keep the space, or its absence, next to the keyword, so
+    that ``Khrushchev’s`` reads ``[Khrushchev]’s``.
+    """
+    import re
+
+    text = " ".join(hit.value.split())
+    found: list[tuple[str, str, str]] = []
+    pattern = re.compile(rf"(?<!\w){re.escape(word)}(?!\w)", re.IGNORECASE)
+    for match in pattern.finditer(text):
+        before, after = text[:match.start()], text[match.end():]
+        # a chunk touching the keyword (’s, a comma, an opening quote) belongs to its word
+        left_words = before.split()
+        right_words = after.split()
+        left_take = words + (0 if before.endswith(" ") or not before else 1)
+        right_take = words + (0 if after.startswith(" ") or not after else 1)
+        left = " ".join(left_words[-left_take:]) + (" " if before.endswith(" ") else "")
+        right = (" " if after.startswith(" ") else "") + " ".join(right_words[:right_take])
+        found.append((left, match.group(0), right))
+    return found
+
+
+def kwic_line(hit: Hit, left: str, keyword: str, right: str, width: int) -> str:
+    """A KWIC line, the keyword column aligned by padding the left context to ``width``."""
+    if len(left) > width:
+        left = "…" + left[-(width - 1):]
+    ref = f"{hit.ref}: " if hit.ref else ""
+    return f"{hit.file}:{hit.line}:{hit.column}: {ref}{left:>{width}}[{keyword}]{right}"

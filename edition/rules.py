@@ -12,10 +12,13 @@ index of the file (:class:`Facts`), built in a single pass over the tree, so
 that a 3 MB volume is checked in a fraction of a second.
 
 The rules work on any TEI, not only ours: a pointer that is not local (a URL,
-an image name such as ``facs="0626"``, ``other-file.xml#d14``) is not an
-error, a note or page number that is not a number (``n="*"``, ``n="A1"``) is
-left out of its sequence, and a printed date is compared with ``@when`` only
-when it is a plain date.
+an image name such as ``facs="0626"``, a page of the same web site such as
+``../chapter-7#fn67``) is not checked; one into an XML file beside this one
+(``volume.xml#d14``) is checked against that file's ids, or noted (W0210) when
+the file is missing.  Attributes of other vocabularies (SVG, the examples of
+``egXML``) are not TEI pointers.  A note or page number that is not a number
+(``n="*"``, ``n="A1"``) is left out of its sequence, and a printed date is
+compared with ``@when`` only when it is a plain date.
 """
 
 from __future__ import annotations
@@ -26,16 +29,17 @@ import weakref
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
+from pathlib import Path
 from urllib.parse import unquote
 
 from lxml import etree
 
-from .diagnostics import Diagnostic
-from .document import TEI_NS, XML_ID, Document, local_name, tei
+from .diagnostics import CODES, Diagnostic, EditionParseError, EditionUsageError
+from .document import TEI_NS, XML_ID, Document, load, local_name, tei
 
-__all__ = ["RULES", "Rule", "Facts", "TemporalValue", "parse_temporal", "parse_printed_date",
-           "iter_rule_problems", "rule"]
+__all__ = ["RULES", "Rule", "rule", "iter_rule_problems", "Facts", "facts_of", "Target", "classify",
+           "TemporalValue", "parse_temporal", "PrintedDate", "parse_printed_date"]
 
 Check = Callable[[Document], Iterator[Diagnostic]]
 
@@ -60,7 +64,6 @@ def rule(name: str, *codes: str) -> Callable[[Check], Check]:
     def register(check: Check) -> Check:
         if name in RULES:
             raise ValueError(f"rule {name!r} registered twice")
-        from .diagnostics import CODES
         unknown = [code for code in codes if code not in CODES]
         if unknown:
             raise ValueError(f"rule {name!r} emits undeclared codes {unknown}")
@@ -73,7 +76,15 @@ def rule(name: str, *codes: str) -> Callable[[Check], Check]:
 
 def iter_rule_problems(document: Document, rules: Iterable[str] | None = None) -> Iterator[Diagnostic]:
     """Every finding of the integrity rules on ``document`` (all rules, or those named)."""
-    chosen = RULES.values() if rules is None else [RULES[name] for name in rules]
+    if rules is None:
+        chosen = list(RULES.values())
+    else:
+        names = list(rules)
+        unknown = [name for name in names if name not in RULES]
+        if unknown:
+            raise EditionUsageError.at("E0901", f"no rule named {', '.join(map(repr, unknown))}; "
+                                       f"the rules are: {', '.join(RULES)}")
+        chosen = [RULES[name] for name in names]
     for each in chosen:
         yield from each.check(document)
 
@@ -114,6 +125,8 @@ CONTENTLESS = frozenset(tei(name) for name in ("pb", "lb", "cb", "milestone", "a
 EMPTY_WRAPPERS = frozenset(tei(name) for name in ("hi", "seg", "emph", "c", "w", "pc", "s", "phr"))
 
 _NOTE, _PB, _P, _HEAD = tei("note"), tei("pb"), tei("p"), tei("head")
+_TEI_PREFIX = "{" + TEI_NS + "}"
+_DATE_NAMES = frozenset(DATE_ATTRIBUTES)
 _TEXT, _DIV = tei("text"), tei("div")
 
 
@@ -136,36 +149,45 @@ class Facts:
     notes: list[etree._Element] = field(default_factory=list)
     pages: list[etree._Element] = field(default_factory=list)
     blocks: list[etree._Element] = field(default_factory=list)
+    targets: dict[str, Target] = field(default_factory=dict)     # classify()'s cache
 
     @classmethod
     def collect(cls, document: Document) -> Facts:
         facts = cls(document)
-        ids, pointers, dated = facts.ids, facts.pointers, facts.dated
+        ids, duplicates, pointers, dated = facts.ids, facts.duplicate_ids, facts.pointers, facts.dated
+        pointer_names, hash_names, date_names = POINTER_ATTRIBUTES, HASH_POINTER_ATTRIBUTES, _DATE_NAMES
         for element in document.root.iter(etree.Element):
-            tag = element.tag
-            attributes = element.attrib
-            if attributes:
-                local = tag.rpartition("}")[2]
-                in_tei = tag.startswith("{" + TEI_NS)
-                has_date = False
-                for name, value in attributes.items():
-                    if name == XML_ID:
-                        if value in ids:
-                            facts.duplicate_ids.append((value, element))
-                        else:
-                            ids[value] = element
-                    elif name in POINTER_ATTRIBUTES or (name in HASH_POINTER_ATTRIBUTES
-                                                        and value.lstrip().startswith("#")):
-                        pointers.append(Pointer(element, name, value))
-                    if in_tei and name in DATE_ATTRIBUTES and local not in NOT_DATABLE:
-                        has_date = True
-                if has_date:
+            items = element.items()
+            if not items:
+                continue
+            has_date = False
+            # attributes of other vocabularies (SVG, MathML, TEI's own examples in egXML)
+            # are not TEI pointers or dates
+            in_tei = element.tag.startswith(_TEI_PREFIX)
+            for name, value in items:
+                if name == XML_ID:
+                    if value in ids:
+                        duplicates.append((value, element))
+                    else:
+                        ids[value] = element
+                elif not in_tei:
+                    continue
+                elif name in pointer_names or (name in hash_names and value.lstrip()[:1] == "#"):
+                    pointers.append(Pointer(element, name, value))
+                if name in date_names:
+                    has_date = True
+            if has_date:
+                tag = element.tag
+                if tag[len(_TEI_PREFIX):] not in NOT_DATABLE:
                     dated.append(element)
+        # lxml filters by tag in C: cheaper than testing every element in Python
+        for element in document.root.iter(_NOTE, _PB, _P, _HEAD):
+            tag = element.tag
             if tag == _NOTE:
                 facts.notes.append(element)
             elif tag == _PB:
                 facts.pages.append(element)
-            elif tag == _P or tag == _HEAD:
+            else:
                 facts.blocks.append(element)
         return facts
 
@@ -178,13 +200,19 @@ class Facts:
             return table
         for definition in header.iter(tei("prefixDef")):
             ident = definition.get("ident", "")
+            source = definition.get("matchPattern", "")
+            if _NESTED_QUANTIFIER.search(source):
+                continue                    # "(a+)+" backtracks exponentially: a hostile file could hang us
             try:
-                pattern = re.compile(definition.get("matchPattern", ""))
+                pattern = re.compile(source)
             except re.error:
                 continue
             table[ident].append((pattern, definition.get("replacementPattern", "")))
         return table
 
+
+#: A quantified group that itself holds a quantifier, the shape of catastrophic backtracking.
+_NESTED_QUANTIFIER = re.compile(r"\([^()]*[+*}][^()]*\)\s*[+*{]")
 
 _facts_cache: weakref.WeakKeyDictionary[Document, Facts] = weakref.WeakKeyDictionary()
 
@@ -234,6 +262,8 @@ class Target:
 
 def _expand_prefix(token: str, facts: Facts) -> str:
     scheme, _, rest = token.partition(":")
+    if len(rest) > 512:
+        return token
     for pattern, replacement in facts.prefixes.get(scheme, ()):
         match = pattern.fullmatch(rest)
         if match:
@@ -243,6 +273,13 @@ def _expand_prefix(token: str, facts: Facts) -> str:
 
 def classify(token: str, facts: Facts) -> Target:
     """Say whether a pointer token is local (checked), into another file (noted) or neither."""
+    found = facts.targets.get(token)
+    if found is None:
+        found = facts.targets[token] = _classify(token, facts)
+    return found
+
+
+def _classify(token: str, facts: Facts) -> Target:
     if _SCHEME.match(token):
         expanded = _expand_prefix(token, facts)
         if expanded == token or _SCHEME.match(expanded):
@@ -260,10 +297,13 @@ def classify(token: str, facts: Facts) -> Target:
 
 
 def _suggest(fragment: str, facts: Facts, cache: dict[str, str]) -> str:
+    """' (did you mean '#x'?)' for a near miss among the file's ids, else ''."""
     if fragment not in cache:
-        # difflib is slow on big id tables; past a few lookups, stop suggesting
-        close = (difflib.get_close_matches(fragment, list(facts.ids), n=1, cutoff=0.75)
-                 if len(cache) < 20 else [])
+        close: list[str] = []
+        if len(cache) < 20:                 # past a few misses, stop suggesting: the file is the problem
+            # difflib over every id of a big file is slow; near misses share a first letter and a length
+            candidates = [i for i in facts.ids if i[:1] == fragment[:1] and abs(len(i) - len(fragment)) <= 2]
+            close = difflib.get_close_matches(fragment, candidates, n=1, cutoff=0.75)
         cache[fragment] = f" (did you mean '#{close[0]}'?)" if close else ""
     return cache[fragment]
 
@@ -289,12 +329,74 @@ def check_pointers(document: Document) -> Iterator[Diagnostic]:
                                "correct the pointer or add the id")
                 yield document.diagnostic(pointer.element, "E0202", message)
     for path, uses in external.items():
-        pointer, token = uses[0]
-        more = f" and {len(uses) - 1} more" if len(uses) > 1 else ""
+        yield from _check_other_file(document, path, uses)
+
+
+def _other_file(document: Document, path: str) -> tuple[Path | None, bool]:
+    """The local file a cross-file pointer names, and whether it names an XML file at all.
+
+    ``../chapter-7#fn67`` (a web page of the same site) names no file here and is
+    not checked; ``other.xml#d3`` and ``frus1958-60v19#d14`` (beside an existing
+    ``frus1958-60v19.xml``) are.
+    """
+    relative = unquote(path)
+    if relative.startswith(("/", "\\")):
+        return None, False                  # "/path#x" is relative to a web site's root, not a file here
+    base = Path(document.path)
+    names_xml = relative.lower().endswith(".xml")
+    try:
+        if not base.is_file():
+            return None, names_xml
+        for candidate in (relative, relative + ".xml"):
+            if candidate.lower().endswith(".xml"):
+                found = base.parent / candidate
+                if found.is_file():
+                    return found, True
+    except (OSError, ValueError):           # a name too long, a NUL byte: no such file
+        pass
+    return None, names_xml
+
+
+@lru_cache(maxsize=8)
+def _ids_in(path: str, stamp: tuple[int, int]) -> frozenset[str] | str:
+    """The xml:ids of another file (cached by size and modification time), or why it could not be read."""
+    try:
+        return frozenset(load(path).ids)
+    except EditionParseError as error:
+        return error.diagnostic.message
+
+
+def _check_other_file(document: Document, path: str,
+                      uses: list[tuple[Pointer, str]]) -> Iterator[Diagnostic]:
+    found, names_xml = _other_file(document, path)
+    first, token = uses[0]
+    more = (f" and {len(uses) - 1} more pointer{'s' if len(uses) > 2 else ''} point" if len(uses) > 1
+            else " points")
+    if found is None:
+        if names_xml:
+            yield document.diagnostic(
+                first.element, "W0210", f"@{first.attribute}=\"{token}\"{more} into '{path}', which "
+                "is not beside this file; not checked: correct the file name or add the file")
+        return
+    try:
+        if found.resolve() == Path(document.path).resolve():
+            ids: frozenset[str] | str = frozenset(facts_of(document).ids)    # "this-file.xml#x"
+        else:
+            stat = found.stat()
+            ids = _ids_in(str(found), (stat.st_size, stat.st_mtime_ns))
+    except OSError as error:                # vanished or unreadable since it was found
+        ids = error.strerror or "cannot read"
+    if isinstance(ids, str):
         yield document.diagnostic(
-            pointer.element, "W0210",
-            f"@{pointer.attribute}=\"{token}\"{more} point into '{path}', another file, and were not "
-            f"checked; validate that file too, or write '#id' if the target is in this one")
+            first.element, "W0210", f"@{first.attribute}=\"{token}\"{more} into '{path}', which could "
+            f"not be read ({ids}); not checked: repair that file")
+        return
+    for pointer, token in uses:
+        fragment = unquote(token.partition("#")[2])
+        if fragment not in ids:
+            yield document.diagnostic(
+                pointer.element, "E0202", f"@{pointer.attribute}=\"{token}\" points to no element: no "
+                f"xml:id '{fragment}' in {path}; correct the pointer or add the id there")
 
 
 #: Kinds of entries: what a name's pointer may reach.
@@ -306,14 +408,26 @@ TERM = frozenset(tei(n) for n in ("term", "gloss", "item", "label", "category", 
                                   "entryFree", "superEntry"))
 AGENT = PERSON | {tei("respStmt")}
 
-_KINDS: dict[tuple[str, str], tuple[str, frozenset[str]]] = {}
-for _name in ("persName",):
-    _KINDS[(tei(_name), "ref")] = _KINDS[(tei(_name), "corresp")] = ("a person", PERSON)
-for _name in ("placeName", "geogName", "settlement", "country", "region", "district", "bloc"):
-    _KINDS[(tei(_name), "ref")] = _KINDS[(tei(_name), "corresp")] = ("a place", PLACE)
-_KINDS[(tei("orgName"), "ref")] = _KINDS[(tei("orgName"), "corresp")] = ("an organisation", ORG)
-_KINDS[(tei("term"), "ref")] = ("a term", TERM)
-_KINDS[(tei("gloss"), "target")] = _KINDS[(tei("gloss"), "ref")] = ("a term", TERM)
+
+
+def _kinds() -> dict[tuple[str, str], tuple[str, frozenset[str]]]:
+    """(element, attribute) → (the kind its pointer must reach, the elements of that kind)."""
+    table: dict[tuple[str, str], tuple[str, frozenset[str]]] = {}
+    names = [(("persName",), ("ref", "corresp"), "a person", PERSON),
+             (("placeName", "geogName", "settlement", "country", "region", "district", "bloc"),
+              ("ref", "corresp"), "a place", PLACE),
+             (("orgName",), ("ref", "corresp"), "an organisation", ORG),
+             # a term's @corresp says what it corresponds to (a place, a category), not its entry
+             (("term",), ("ref",), "a term", TERM),
+             (("gloss",), ("ref", "target"), "a term", TERM)]
+    for elements, attributes, kind, allowed in names:
+        for element in elements:
+            for attribute in attributes:
+                table[(tei(element), attribute)] = (kind, allowed)
+    return table
+
+
+_KINDS = _kinds()
 
 _ENTRY_HINT = {
     "a person": "<person>, <personGrp> or a <persName> with an xml:id",
@@ -356,14 +470,14 @@ _TZ = r"(?P<tz>Z|[+-]\d\d:\d\d)?"
 _YEAR = r"(?P<year>-?(?:[1-9]\d{4,}|\d{4}))"
 _TEMPORAL = [
     ("dateTime", re.compile(_YEAR + r"-(?P<month>\d\d)-(?P<day>\d\d)T(?P<hour>\d\d):(?P<minute>\d\d)"
-                            r":(?P<second>\d\d(?:\.\d+)?)" + _TZ)),
-    ("date", re.compile(_YEAR + r"-(?P<month>\d\d)-(?P<day>\d\d)" + _TZ)),
-    ("gYearMonth", re.compile(_YEAR + r"-(?P<month>\d\d)" + _TZ)),
-    ("gYear", re.compile(_YEAR + _TZ)),
-    ("time", re.compile(r"(?P<hour>\d\d):(?P<minute>\d\d):(?P<second>\d\d(?:\.\d+)?)" + _TZ)),
-    ("gMonthDay", re.compile(r"--(?P<month>\d\d)-(?P<day>\d\d)" + _TZ)),
-    ("gMonth", re.compile(r"--(?P<month>\d\d)" + _TZ)),
-    ("gDay", re.compile(r"---(?P<day>\d\d)" + _TZ)),
+                            r":(?P<second>\d\d(?:\.\d+)?)" + _TZ, re.ASCII)),
+    ("date", re.compile(_YEAR + r"-(?P<month>\d\d)-(?P<day>\d\d)" + _TZ, re.ASCII)),
+    ("gYearMonth", re.compile(_YEAR + r"-(?P<month>\d\d)" + _TZ, re.ASCII)),
+    ("gYear", re.compile(_YEAR + _TZ, re.ASCII)),
+    ("time", re.compile(r"(?P<hour>\d\d):(?P<minute>\d\d):(?P<second>\d\d(?:\.\d+)?)" + _TZ, re.ASCII)),
+    ("gMonthDay", re.compile(r"--(?P<month>\d\d)-(?P<day>\d\d)" + _TZ, re.ASCII)),
+    ("gMonth", re.compile(r"--(?P<month>\d\d)" + _TZ, re.ASCII)),
+    ("gDay", re.compile(r"---(?P<day>\d\d)" + _TZ, re.ASCII)),
 ]
 
 
@@ -529,6 +643,8 @@ def parse_printed_date(text: str) -> PrintedDate | None:
     >>> parse_printed_date("Sept. 24, 1959.")
     PrintedDate(year=1959, month=9, day=24, minutes=None)
     """
+    if len(text) > 200:
+        return None                         # a plain date is short; a long text is something else
     text = " ".join(text.split()).rstrip(".,;: ")
     if text.endswith((" a", " p")):          # the stripped final period of "p.m."
         text += ".m"
@@ -619,30 +735,61 @@ def _roman(value: str) -> int | None:
     return total
 
 
-def _units(document: Document) -> set[etree._Element]:
-    """The document units notes are numbered in: documents of a volume, else divisions, else texts."""
-    root = document.root
-    units = set(root.iter(_DIV))
-    units = {div for div in units if div.get("type") == "document"}
-    if units:
-        return units
-    try:
-        top = [u for u in document.units() if u.tag not in (_P, tei("ab"), tei("l"))]
-    except Exception:  # a citeStructure that cannot be evaluated is reported by the citer
-        top = []
-    return set(top) or set(root.iter(_TEXT))
+def _document_divisions(document: Document) -> set[etree._Element]:
+    return {div for div in document.root.iter(_DIV) if div.get("type") == "document"}
 
 
-def _unit_of(element: etree._Element, units: set[etree._Element]) -> etree._Element | None:
+def _nearest(element: etree._Element, among: set[etree._Element]) -> etree._Element | None:
     for ancestor in element.iterancestors():
-        if ancestor in units:
+        if ancestor in among:
             return ancestor
     return None
 
 
+def _sections(document: Document) -> set[etree._Element]:
+    """Top-level divisions of the texts: a note sequence may restart in each (books number by chapter)."""
+    return {div for text in document.root.iter(_TEXT) for part in text for div in part if div.tag == _DIV}
+
+
 def _label(document: Document, unit: etree._Element) -> str:
+    if unit.tag == _TEXT:
+        return "the text"
     name = unit.get(XML_ID) or document.ref_of(unit)
-    return f"document {name}" if name else f"<{local_name(unit)}> at line {_line(document, unit)}"
+    return f"document {name}" if name else f"the document at line {_line(document, unit)}"
+
+
+def _note_sequences(document: Document, notes: list[etree._Element]
+                    ) -> tuple[dict[etree._Element, list[etree._Element]], set[etree._Element]]:
+    """Notes grouped by the unit they are numbered in, and the notes allowed to restart at 0 or 1.
+
+    A volume of documents (div[@type='document']) numbers its notes within each
+    document; any other text numbers them through the text, or afresh in each
+    top-level division: both are common, so both are accepted.
+    """
+    documents = _document_divisions(document)
+    sequences: dict[etree._Element, list[etree._Element]] = {}
+    restarts: set[etree._Element] = set()
+    if documents:
+        for note in notes:
+            unit = _nearest(note, documents)
+            if unit is not None:
+                sequences.setdefault(unit, []).append(note)
+        restarts = {members[0] for members in sequences.values()}
+        return sequences, restarts
+    sections = _sections(document)
+    seen: set[etree._Element | None] = set()
+    for note in notes:
+        texts = list(note.iterancestors(_TEXT))
+        text = texts[-1] if texts else None     # the outermost: a <group> numbers through its texts
+        if text is None:
+            continue                        # a note of the header: not part of the text's numbering
+        members = sequences.setdefault(text, [])
+        section = _nearest(note, sections)
+        if not members or (section is not None and section not in seen):
+            restarts.add(note)
+        seen.add(section)
+        members.append(note)
+    return sequences, restarts
 
 
 @rule("note-numbers", "E0207")
@@ -651,32 +798,28 @@ def check_note_numbers(document: Document) -> Iterator[Diagnostic]:
     notes = [note for note in facts_of(document).notes if _number(note.get("n")) is not None]
     if not notes:
         return
-    units = _units(document)
-    sequences: dict[etree._Element, list[etree._Element]] = {}
-    for note in notes:
-        unit = _unit_of(note, units)
-        if unit is not None:
-            sequences.setdefault(unit, []).append(note)
+    sequences, restarts = _note_sequences(document, notes)
     for unit, members in sequences.items():
         previous: etree._Element | None = None
         for note in members:
             number = _number(note.get("n"))
             assert number is not None
-            if previous is None:
-                if number not in (0, 1):
-                    yield document.diagnostic(
-                        note, "E0207", f"the first numbered note of {_label(document, unit)} has n=\"{number}\"; "
-                        "notes are numbered from 0 (a source note) or 1: renumber them")
-                    break
-            else:
-                before = _number(previous.get("n"))
-                assert before is not None
-                if number != before + 1:
-                    yield document.diagnostic(
-                        note, "E0207", f"note n=\"{number}\" follows note n=\"{before}\" (line "
-                        f"{_line(document, previous)}) in {_label(document, unit)}; expected n=\"{before + 1}\": "
-                        "renumber the notes consecutively")
-                    break
+            before = _number(previous.get("n")) if previous is not None else None
+            if number in (0, 1) and note in restarts:
+                pass
+            elif before is None:
+                yield document.diagnostic(
+                    note, "E0207", f"the first numbered note of {_label(document, unit)} has n=\"{number}\"; "
+                    "notes are numbered from 0 (a source note) or 1: renumber them")
+                break
+            elif number != before + 1:
+                assert previous is not None
+                yield document.diagnostic(
+                    note, "E0207", f"note n=\"{number}\" follows note n=\"{before}\" (line "
+                    f"{_line(document, previous)}) in {_label(document, unit)}; expected n=\"{before + 1}\"" +
+                    (" (or 0 or 1 to restart in a new division)" if note in restarts else "") +
+                    ": renumber the notes consecutively")
+                break
             previous = note
 
 
@@ -732,4 +875,4 @@ def check_empty_blocks(document: Document) -> Iterator[Diagnostic]:
             yield document.diagnostic(
                 element, "E0209", f"empty <{local_name(element)}>: write its text or remove it"
                 + (" (a page break alone belongs between paragraphs, not in an empty one)"
-                   if any(c.tag in CONTENTLESS for c in element.iter()) else ""))
+                   if any(True for _ in element.iter(_PB)) else ""))

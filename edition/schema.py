@@ -1,22 +1,223 @@
 """Schemas: ours (compiled from schema/edition.odd), tei_all, or any RELAX NG / XSD / ODD.
 
-PROVISIONAL: the schema engine is being written; this module keeps the
-interface (:class:`Schema`, :data:`SchemaChoice`, :func:`resolve_schema`).
+Every engine is a :class:`Schema`: compiled once, then called on many
+documents through :meth:`Schema.iter_problems`, which turns libxml2's error
+log into located :class:`~edition.diagnostics.Diagnostic` records with
+stable codes (E0100–E0106).
+
+* :class:`XsdSchema` and :class:`RelaxNGSchema` wrap ``lxml.etree.XMLSchema``
+  and ``lxml.etree.RelaxNG`` (C validation, milliseconds per document).
+* :class:`OddSchema` compiles an ODD to XSD in memory (:mod:`edition.odd`).
+* :class:`TeiAllSchema` validates against the official tei_all RELAX NG
+  without compiling all of it: see :func:`prune_tei_all`.
+
+:func:`resolve_schema` turns the user's choice (None, ``"edition"``,
+``"tei-all"``, ``"none"``, a path, a Schema) into an engine for a document.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import hashlib
+import os
+import re
+import threading
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Union
+from urllib.parse import unquote, urlparse
 
 from lxml import etree
 
-from .diagnostics import Diagnostic
-from .document import Document
+from .diagnostics import Diagnostic, EditionUsageError
+from .document import TEI_NS, XML_NS, Document, local_name
 
-SCHEMA_DIR = Path(__file__).resolve().parents[1] / "schema"
+REPO = Path(__file__).resolve().parents[1]
+SCHEMA_DIR = REPO / "schema"
+EDITION_XSD = SCHEMA_DIR / "edition.xsd"
+EDITION_ODD = SCHEMA_DIR / "edition.odd"
+RNG_NS = "http://relaxng.org/ns/structure/1.0"
+XSD_NS = "http://www.w3.org/2001/XMLSchema"
+_R = f"{{{RNG_NS}}}"
 
+
+def tei_p5_dir() -> Path:
+    """Where tei_all.rng, tei_all.xsd and p5subset.xml are: ``$EDITION_TEI_P5`` or ../shared/tei-p5."""
+    given = os.environ.get("EDITION_TEI_P5")
+    return Path(given) if given else REPO.parent / "shared" / "tei-p5"
+
+
+def cache_dir() -> Path | None:
+    """A git-ignored folder for pruned schemas (``$EDITION_CACHE`` or .edition-cache/), None if unwritable."""
+    given = os.environ.get("EDITION_CACHE")
+    folder = Path(given) if given else REPO / ".edition-cache"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return folder if os.access(folder, os.W_OK) else None
+
+
+def schema_error(message: str, path: str = "") -> EditionUsageError:
+    """E0107: a schema that cannot be loaded; the message says what to do."""
+    return EditionUsageError.at("E0107", message, path=path)
+
+
+# -- libxml2 error log → our codes ---------------------------------------------
+
+_NOISE = re.compile(r"\{(?P<ns>[^}]*)\}(?P<local>[\w.-]+)")
+
+
+def _readable(message: str) -> str:
+    """Strip libxml2's Clark names (``{http://www.tei-c.org/ns/1.0}p`` → ``p``) and its prefix."""
+    def name(match: re.Match[str]) -> str:
+        ns, local = match.group("ns"), match.group("local")
+        if ns == TEI_NS:
+            return local
+        if ns == XML_NS:
+            return f"xml:{local}"
+        return f"{{{ns}}}{local}"
+    text = _NOISE.sub(name, message.strip())
+    text = re.sub(r"^Element '([^']+)', attribute '([^']+)': ", r"@\2: ", text)
+    text = re.sub(r"^Element '([^']+)': ", "", text)
+    # our compiled types have no names worth showing
+    text = re.sub(r" of the (?:union |atomic |list )?type 'edition\.type\d+'", "", text)
+    text = re.sub(r"\[facet 'enumeration'\] The value ('[^']*') is not an element of the set \{(.*)\}",
+                  lambda m: f"{m.group(1)} is not one of: {m.group(2).replace(chr(39), '')}", text)
+    text = text.replace("of the atomic type 'xs:ID'", "for an xml:id (it must be an XML name, unique in the file)")
+    return text.rstrip(".")
+
+
+#: (code, pattern on libxml2's message), first match wins.
+_MESSAGE_CODES: list[tuple[str, re.Pattern[str]]] = [(code, re.compile(pattern)) for code, pattern in [
+    # not "/namespace": the XML namespace URI (xml:id, xml:space) is in many other messages
+    ("E0106", r"(?<!/)[Nn]amespace|No matching global declaration available for the validation root"),
+    ("E0105", r"Character content other than whitespace is not allowed|has extra content: text"
+              r"|Element .* has text content|Did not expect text|text not allowed"),
+    ("E0104", r"Missing child element|is required but missing|Expecting an element .*, got nothing"
+              r"|Expecting element \S+, got nothing|Element \S+ has missing attribute|Missing attribute"
+              r"|Some element missing|failed to validate, missing|Expecting an element, got nothing"),
+    ("E0103", r"is not an element of the set|is not a valid value|Error validating value|Type \S+ doesn't allow value"
+              r"|failed to compute canonical value|pattern|Value .* fails|Datatype element .* has child elements"
+              r"|Invalid attribute value|\[facet"),
+    ("E0102", r"attribute '[^']+' is not allowed|The attribute '[^']+' is not allowed|Invalid attribute"
+              r"|failed to validate attributes|Element \S+ has extra attribute"),
+    ("E0101", r"This element is not expected|Did not expect element|Expecting element|The element declaration is abstract"
+              r"|not allowed here|Element \S+ has extra content|No declaration for element|extra element"),
+]]
+
+
+def classify(message: str) -> str:
+    """Our code for one libxml2 validation message (E0100 when nothing more precise fits)."""
+    for code, pattern in _MESSAGE_CODES:
+        if pattern.search(message):
+            return code
+    return "E0100"
+
+
+#: Cascade messages libxml2's RELAX NG validator adds on every ancestor of a
+#: real error; kept only when nothing more precise was reported.
+_CASCADE = re.compile(r"failed to validate content|Expecting element absent|Invalid sequence in interleave|Extra element .* in interleave"
+                      r"|Element \S+ failed to validate attributes")
+
+
+def _expected(names: str, hidden: frozenset[str]) -> str:
+    shown = [n.strip() for n in names.split(",") if n.strip() and n.strip() not in hidden
+             and "not-in-this-schema" not in n]
+    return ", ".join(f"<{n}>" for n in shown) or "nothing more"
+
+
+def _explain(code: str, message: str, element: etree._Element | None,
+             hidden: frozenset[str] = frozenset()) -> str:
+    """A message that says what to fix, in TEI's own names."""
+    text = _readable(message)
+    name = f"<{_display_name(element)}>" if element is not None else "this element"
+    text = text.replace("This element is not expected.", f"{name} is not allowed here;")
+    text = text.replace("This element is not expected", f"{name} is not allowed here")
+    text = re.sub(r"Expected is one of \( (.*?) \)", lambda m: "expected one of: " + _expected(m.group(1), hidden), text)
+    text = re.sub(r"Expected is \( (.*?) \)", lambda m: "expected: " + _expected(m.group(1), hidden), text)
+    text = text.replace("The element declaration is abstract",
+                        f"{name} is not part of this schema's element set")
+    if code == "E0106" and "xmlns=" not in text:
+        ns = etree.QName(element).namespace if element is not None else None
+        text += (f"; <{_display_name(element)}> is in namespace '{ns or ''}': TEI elements need "
+                 f"xmlns=\"{TEI_NS}\"") if element is not None else ""
+    return text
+
+
+def _display_name(element: etree._Element | None) -> str:
+    if element is None or not isinstance(element.tag, str):
+        return "?"
+    qname = etree.QName(element)
+    if qname.namespace in (TEI_NS, None):
+        return qname.localname
+    return f"{element.prefix}:{qname.localname}" if element.prefix else f"{{{qname.namespace}}}{qname.localname}"
+
+
+def _node_of(document: Document, entry: etree._LogEntry) -> etree._Element | None:
+    """The element a log entry is about: its node path first, its line second."""
+    path = entry.path or ""
+    if path.startswith("/"):
+        try:
+            namespaces = {p: ns for p, ns in document.root.nsmap.items() if p}
+            found = document.tree.xpath(path, namespaces=namespaces)
+        except (etree.XPathError, TypeError):
+            found = []
+        for node in found if isinstance(found, list) else []:
+            if isinstance(node, etree._Element) and isinstance(node.tag, str):
+                return node
+    if entry.line:
+        on_line = [e for e in document.root.iter() if isinstance(e.tag, str) and e.sourceline == entry.line]
+        if on_line:
+            return on_line[-1]
+    return None
+
+
+def translate_log(document: Document, log: Iterable[etree._LogEntry],
+                  hidden: frozenset[str] = frozenset()) -> list[Diagnostic]:
+    """Turn a validator's error log into located diagnostics, cascades and duplicates removed.
+
+    ``hidden`` names the TEI elements a compiled customization keeps only as
+    unusable stubs: they are left out of "expected" lists, and meeting one
+    is reported as an element outside the schema (E0101).
+    """
+    records: list[tuple[str, str, etree._Element | None, str]] = []
+    root_is_tei = etree.QName(document.root).namespace == TEI_NS
+    for entry in log:
+        message = entry.message or ""
+        if not root_is_tei and "validation root" in message:
+            continue  # the document check (E0010/E0106 at the root) has said it better
+        element = _node_of(document, entry)
+        if element is not None and element.tag.startswith(f"{{{TEI_NS}}}") and local_name(element) in hidden \
+                and "not-in-this-schema" in message:
+            message = (f"<{local_name(element)}> is a TEI element, but not one of this schema's "
+                       "(schema/edition.odd selects the elements of our edition); use another element "
+                       "or add it to the ODD and run `edition schema compile`")
+            records.append(("E0101", message, element, entry.type_name))
+            continue
+        code = classify(message)
+        if code == "E0101" and element is not None and etree.QName(element).namespace != TEI_NS:
+            namespace = etree.QName(element).namespace
+            code = "E0106"
+            message = (f"<{_display_name(element)}> is in "
+                       + (f"namespace '{namespace}'" if namespace else "no namespace")
+                       + f", where the schema expects TEI elements (xmlns=\"{TEI_NS}\"); "
+                       "put it in the TEI namespace, or remove it")
+        records.append((code, message, element, entry.type_name))
+    precise = [r for r in records if not _CASCADE.search(r[1])]
+    kept = precise or records
+    diagnostics: list[Diagnostic] = []
+    seen: set[tuple[str, int, int, str]] = set()
+    for code, message, element, _ in kept:
+        text = _explain(code, message, element, hidden)
+        diagnostic = document.diagnostic(element, code, text)
+        key = (diagnostic.code, diagnostic.line, diagnostic.column, diagnostic.message)
+        if key not in seen:
+            seen.add(key)
+            diagnostics.append(diagnostic)
+    return diagnostics
+
+
+# -- engines ---------------------------------------------------------------------
 
 class Schema:
     """A compiled schema; call :meth:`iter_problems` on documents."""
@@ -26,13 +227,587 @@ class Schema:
     def iter_problems(self, document: Document) -> Iterator[Diagnostic]:
         raise NotImplementedError
 
+    def is_valid(self, document: Document) -> bool:
+        return next(iter(self.iter_problems(document)), None) is None
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name}>"
+
+
+class LxmlSchema(Schema):
+    """A schema validated by libxml2 through lxml; compiled lazily, once per process."""
+
+    kind = "schema"
+
+    def __init__(self, path: Path | None = None, tree: etree._ElementTree | None = None,
+                 name: str | None = None) -> None:
+        self.path = path
+        self._tree = tree
+        self.name = name or (str(path) if path else self.kind)
+        self._validator: etree._Validator | None = None
+        self._lock = threading.Lock()
+
+    def __getstate__(self) -> dict[str, object]:
+        # Compiled validators cannot cross a process boundary; workers recompile.
+        state = self.__dict__.copy()
+        state["_validator"] = None
+        state.pop("_lock", None)
+        if self.path is not None:
+            state["_tree"] = None
+        elif self._tree is not None:
+            state["_tree"] = etree.tostring(self._tree)
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        tree = state.get("_tree")
+        if isinstance(tree, bytes):
+            state["_tree"] = etree.ElementTree(etree.fromstring(tree))
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+
+    def _build(self, tree: etree._ElementTree) -> etree._Validator:
+        raise NotImplementedError
+
+    def _source_tree(self) -> etree._ElementTree:
+        if self._tree is not None:
+            return self._tree
+        assert self.path is not None
+        if not self.path.is_file():
+            raise schema_error(f"schema file not found: {self.path}; check the path given to --schema",
+                               str(self.path))
+        try:
+            return etree.parse(str(self.path), etree.XMLParser(no_network=True, resolve_entities=False))
+        except etree.XMLSyntaxError as error:
+            raise schema_error(f"schema file is not well-formed XML ({error}); fix or regenerate it",
+                               str(self.path)) from None
+
+    @property
+    def validator(self) -> etree._Validator:
+        if self._validator is None:
+            with self._lock:
+                if self._validator is None:
+                    tree = self._source_tree()
+                    try:
+                        self._validator = self._build(tree)
+                    except (etree.XMLSchemaParseError, etree.RelaxNGParseError) as error:
+                        raise schema_error(f"not a usable {self.kind} schema: {_first_line(error)}",
+                                           self.name) from None
+        return self._validator
+
+    def load(self) -> LxmlSchema:
+        """Compile now (raises E0107 when the schema is broken); returns self."""
+        _ = self.validator
+        return self
+
+    #: TEI elements that the schema declares only as unusable stubs (see edition.odd).
+    hidden: frozenset[str] = frozenset()
+
+    def iter_problems(self, document: Document) -> Iterator[Diagnostic]:
+        validator = self.validator
+        if validator.validate(document.tree):
+            return
+        yield from translate_log(document, validator.error_log, self.hidden)
+
+
+def _first_line(error: Exception) -> str:
+    return str(error).splitlines()[0] if str(error) else type(error).__name__
+
+
+class XsdSchema(LxmlSchema):
+    """W3C XML Schema 1.0 (lxml.etree.XMLSchema)."""
+
+    kind = "XSD"
+
+    def _build(self, tree: etree._ElementTree) -> etree._Validator:
+        from .odd import STUB_TYPE
+        self.hidden = frozenset(e.get("name") for e in tree.getroot().findall(f"{{{XSD_NS}}}element")
+                                if (e.get("type") or "").endswith(STUB_TYPE))
+        return etree.XMLSchema(tree)
+
+
+class RelaxNGSchema(LxmlSchema):
+    """RELAX NG, XML syntax (lxml.etree.RelaxNG)."""
+
+    kind = "RELAX NG"
+
+    def _build(self, tree: etree._ElementTree) -> etree._Validator:
+        return etree.RelaxNG(tree)
+
+
+class OddSchema(XsdSchema):
+    """An ODD customization, compiled to XSD in memory against tei_all (see :mod:`edition.odd`)."""
+
+    kind = "ODD"
+
+    def _source_tree(self) -> etree._ElementTree:
+        from .odd import OddError, compile_odd
+        assert self.path is not None
+        if not self.path.is_file():
+            raise schema_error(f"ODD file not found: {self.path}", str(self.path))
+        try:
+            return compile_odd(self.path)
+        except OddError as error:
+            raise schema_error(str(error), str(self.path)) from None
+
+
+def edition_schema() -> XsdSchema:
+    """Ours: schema/edition.xsd, compiled from schema/edition.odd (cached per process)."""
+    return _cached(("edition",), lambda: XsdSchema(EDITION_XSD, name="edition"))
+
+
+_SCHEMAS: dict[tuple[object, ...], Schema] = {}
+
+
+def _cached(key: tuple[object, ...], make: object) -> Schema:
+    schema = _SCHEMAS.get(key)
+    if schema is None:
+        schema = make()  # type: ignore[operator]
+        _SCHEMAS[key] = schema
+    return schema  # type: ignore[return-value]
+
+
+def schema_from_file(path: Path) -> LxmlSchema:
+    """An engine for a schema file chosen by its suffix (.rng, .xsd, .odd, or an ODD as .xml)."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    try:
+        stamp = path.stat().st_mtime_ns
+    except OSError:
+        raise schema_error(f"schema file not found: {path}; give a .rng, .xsd or .odd file", str(path)) from None
+    if suffix == ".rng":
+        cls: type[LxmlSchema] = RelaxNGSchema
+    elif suffix == ".xsd":
+        cls = XsdSchema
+    elif suffix == ".odd" or (suffix == ".xml" and _looks_like_odd(path)):
+        cls = OddSchema
+    else:
+        raise schema_error(f"unknown schema type '{suffix or path.name}': give a RELAX NG (.rng, XML syntax), "
+                           "an XSD (.xsd) or an ODD (.odd)", str(path))
+    schema = _cached((cls.__name__, str(path.resolve()), stamp), lambda: cls(path))
+    assert isinstance(schema, LxmlSchema)
+    return schema.load()
+
+
+def _looks_like_odd(path: Path) -> bool:
+    try:
+        with open(path, "rb") as handle:
+            return b"schemaSpec" in handle.read(1 << 20)
+    except OSError:
+        return False
+
+
+# -- tei_all, pruned ---------------------------------------------------------------
+
+def _clark(name: str, nsmap: dict[str | None, str], default_ns: str) -> str:
+    prefix, _, local = name.rpartition(":")
+    if prefix:
+        ns = XML_NS if prefix == "xml" else nsmap.get(prefix, "")
+    else:
+        ns = default_ns
+    return f"{{{ns}}}{local}" if ns else local
+
+
+def _inherited_ns(node: etree._Element, attribute_default: bool = False) -> str:
+    if node.get("ns") is not None:
+        return node.get("ns") or ""
+    if attribute_default:
+        return ""  # RELAX NG: an attribute's name has no namespace unless it says so
+    for ancestor in node.iterancestors():
+        if ancestor.get("ns") is not None:
+            return ancestor.get("ns") or ""
+    return ""
+
+
+Names = tuple[frozenset[str], frozenset[str]]
+
+
+def vocabulary(documents: Iterable[etree._ElementTree | etree._Element]) -> Names:
+    """The Clark names of the elements and of the attributes that the documents use."""
+    elements: set[str] = set()
+    attributes: set[str] = set()
+    for document in documents:
+        root = document.getroot() if isinstance(document, etree._ElementTree) else document
+        for element in root.iter():
+            if isinstance(element.tag, str):
+                elements.add(element.tag)
+                attributes.update(element.attrib)
+    return frozenset(elements), frozenset(attributes)
+
+
+def vocabulary_of_files(paths: Iterable[Path]) -> Names:
+    """Like :func:`vocabulary`, streaming files (unparseable ones are skipped: they fail earlier)."""
+    elements: set[str] = set()
+    attributes: set[str] = set()
+    for path in paths:
+        try:
+            for _, element in etree.iterparse(str(path), events=("start",), resolve_entities=False,
+                                              no_network=True, load_dtd=False):
+                if isinstance(element.tag, str):
+                    elements.add(element.tag)
+                    attributes.update(element.attrib)
+        except (etree.XMLSyntaxError, OSError):
+            continue
+    return frozenset(elements), frozenset(attributes)
+
+
+def prune_tei_all(grammar: etree._ElementTree, elements: frozenset[str],
+                  attributes: frozenset[str]) -> etree._Element:
+    """tei_all.rng cut down to what documents using only these names can meet.
+
+    Same verdicts as the whole grammar for any document whose element and
+    attribute names are within ``elements`` and ``attributes``, because
+    every change only touches patterns such a document can never match:
+
+    * an element pattern whose name the documents never use is replaced by
+      one shared stub element (in a namespace no document uses), so that a
+      content model that *requires* such an element still fails, as before;
+    * then RELAX NG's own simplification of unsatisfiable patterns drops
+      the choices that only the stub could take (:func:`_unsatisfiable`);
+    * an optional attribute whose name the documents never use is dropped
+      (its absence was valid, and still is); a required one keeps its name
+      but its value becomes text (it is missing either way);
+    * annotations and embedded Schematron go (RELAX NG validators ignore
+      them; jing too, without its -s option) and so do definitions no longer
+      reachable from ``start``.
+
+    Compiling tei_all whole takes libxml2 15–25 s; the pruned grammar of
+    the FRUS volume (48 elements) or the memo (109) compiles in about 0.01 s.
+    Both kinds of pruning are needed: with every attribute kept, libxml2
+    takes minutes over some grammars (the memo's), exponential somewhere in
+    its attribute handling.
+    """
+    root = etree.fromstring(etree.tostring(grammar))
+    for node in list(root.iter()):
+        if not isinstance(node.tag, str) or not node.tag.startswith(_R):
+            parent = node.getparent()
+            if parent is not None:
+                parent.remove(node)
+    defines = {d.get("name"): d for d in root.iter(f"{_R}define")}
+    dropped: set[str] = set()
+    for name, define in defines.items():
+        children = [c for c in define if isinstance(c.tag, str)]
+        if len(children) == 1 and children[0].tag == f"{_R}element" and children[0].get("name"):
+            pattern = children[0]
+            element = _clark(pattern.get("name"), pattern.nsmap, _inherited_ns(pattern))
+            if element not in elements:
+                dropped.add(name)
+    for name in dropped:
+        define = defines.pop(name)
+        define.getparent().remove(define)
+    stub = etree.SubElement(root, f"{_R}define", name=_ABSENT)
+    stub_element = etree.SubElement(stub, f"{_R}element")
+    etree.SubElement(stub_element, f"{_R}name", ns="urn:x-edition:never-used").text = "absent"
+    etree.SubElement(stub_element, f"{_R}empty")
+    for ref in root.iter(f"{_R}ref"):
+        if ref.get("name") in dropped:
+            ref.set("name", _ABSENT)
+    for attribute in list(root.iter(f"{_R}attribute")):
+        name = attribute.get("name")
+        if name is None:
+            continue
+        if _clark(name, attribute.nsmap, _inherited_ns(attribute, attribute_default=True)) in attributes:
+            continue
+        parent = attribute.getparent()
+        if parent.tag == f"{_R}optional" and len(parent) == 1:
+            empty = etree.Element(f"{_R}empty")
+            empty.tail = parent.tail
+            parent.getparent().replace(parent, empty)
+        else:
+            for child in list(attribute):
+                attribute.remove(child)
+            etree.SubElement(attribute, f"{_R}text")
+    _drop_unsatisfiable(root, defines)
+    _drop_redundant_empty(root)
+    defines[_ABSENT] = stub
+    reachable: set[str] = set()
+    stack = [root.find(f"{_R}start")]
+    while stack:
+        node = stack.pop()
+        for ref in node.iter(f"{_R}ref"):
+            target = ref.get("name")
+            if target not in reachable and target in defines:
+                reachable.add(target)
+                stack.append(defines[target])
+    for name, define in defines.items():
+        if name not in reachable:
+            define.getparent().remove(define)
+    return root
+
+
+_NAME_CLASSES = {f"{_R}{n}" for n in ("name", "anyName", "nsName", "except")}
+_LEAVES = {f"{_R}{n}" for n in ("data", "value", "text", "empty", "param", "notAllowed")}
+_ABSENT = "edition.absent"
+
+
+def _unsatisfiable(node: etree._Element, dead: set[str]) -> bool:
+    """Whether ``node`` can only match absent elements; prunes the alternatives that can.
+
+    RELAX NG's own simplification of notAllowed (spec section 4.19), with
+    the stub in its place: a choice loses its dead branches, an optional or
+    repeated dead part becomes empty, a group with a dead part is dead.  An
+    element whose content is dead keeps its name (so the error names it).
+    Without this, libxml2 validates choices full of stubs by backtracking,
+    30 times slower than on the compiled automaton.
+    """
+    tag = node.tag
+    if tag == f"{_R}ref":
+        return node.get("name") in dead
+    if tag in _NAME_CLASSES or tag in _LEAVES:
+        return False
+    children = [c for c in node if isinstance(c.tag, str) and c.tag not in _NAME_CLASSES]
+    if tag == f"{_R}choice":
+        alive = 0
+        for child in children:
+            if _unsatisfiable(child, dead):
+                node.remove(child)
+            else:
+                alive += 1
+        return alive == 0
+    outcome = [_unsatisfiable(child, dead) for child in children]
+    if not any(outcome):
+        return False
+    if tag in (f"{_R}zeroOrMore", f"{_R}optional"):
+        empty = etree.Element(f"{_R}empty")
+        empty.tail = node.tail
+        node.getparent().replace(node, empty)
+        return False
+    if tag == f"{_R}element":
+        for child in children:
+            node.remove(child)
+        etree.SubElement(node, f"{_R}ref", name=_ABSENT)
+        return False
+    return True
+
+
+def _drop_unsatisfiable(root: etree._Element, defines: dict[str, etree._Element]) -> None:
+    dead = {_ABSENT}
+    while True:
+        newly = {name for name, define in defines.items()
+                 if name not in dead and _unsatisfiable(define, dead)}
+        if not newly:
+            break
+        dead |= newly
+    for name in dead - {_ABSENT}:
+        define = defines.pop(name)
+        define.getparent().remove(define)
+    start = root.find(f"{_R}start")
+    if _unsatisfiable(start, dead):
+        for child in list(start):
+            start.remove(child)
+        etree.SubElement(start, f"{_R}ref", name=_ABSENT)
+    for ref in root.iter(f"{_R}ref"):
+        if ref.get("name") in dead:
+            ref.set("name", _ABSENT)
+
+
+_GROUPING = {f"{_R}{n}" for n in ("group", "element", "define", "oneOrMore", "zeroOrMore", "optional",
+                                   "interleave", "mixed", "start")}
+
+
+def _drop_redundant_empty(root: etree._Element) -> None:
+    """group(empty, p) is p (RELAX NG simplification, spec section 4.20).
+
+    The pruning leaves ``<empty/>`` where optional parts were; libxml2
+    mis-validates some groups that hold them (it rejected a valid minimal
+    TEI document: "body has extra content: div"), so they go.
+    """
+    for empty in list(root.iter(f"{_R}empty")):
+        parent = empty.getparent()
+        if parent is None or parent.tag not in _GROUPING:
+            continue
+        siblings = [c for c in parent if isinstance(c.tag, str) and c is not empty and c.tag not in _NAME_CLASSES]
+        if siblings:
+            parent.remove(empty)
+
+
+class TeiAllSchema(Schema):
+    """The official tei_all (RELAX NG, the reference semantics of TEI conformance), pruned.
+
+    A document is validated against tei_all pruned to the names it uses
+    (:func:`prune_tei_all`).  Pruned grammars are compiled once per name set
+    and process, and their text is kept in the cache folder keyed by a hash,
+    so a later run only parses a small file.  For a corpus, give the union
+    of the names of all files (:meth:`for_files`): one grammar serves every
+    document, and it travels to worker processes as two sets of names.
+    """
+
+    name = "tei-all"
+
+    def __init__(self, rng: Path | None = None, names: Names | None = None) -> None:
+        self.rng = Path(rng) if rng else tei_p5_dir() / "tei_all.rng"
+        self.names = names
+
+    @classmethod
+    def for_files(cls, paths: Iterable[Path], rng: Path | None = None) -> TeiAllSchema:
+        return cls(rng, vocabulary_of_files(paths))
+
+    def _grammar(self) -> etree._ElementTree:
+        key = ("tei-all-grammar", str(self.rng))
+        cached = _GRAMMARS.get(key)
+        if cached is None:
+            if not self.rng.is_file():
+                raise schema_error(
+                    f"tei_all.rng not found at {self.rng}: --tei-all needs the TEI P5 schemas "
+                    "(put them in ../shared/tei-p5 beside the repository, or set EDITION_TEI_P5 to their folder)",
+                    str(self.rng))
+            cached = etree.parse(str(self.rng))
+            _GRAMMARS[key] = cached
+        return cached
+
+    def validator_for(self, names: Names) -> RelaxNGSchema:
+        """The compiled pruned grammar for these names (memory, then disk cache, then pruning)."""
+        digest = hashlib.sha256()
+        try:
+            stat = self.rng.stat()
+        except OSError:
+            self._grammar()  # raises the E0107 explanation
+            raise
+        digest.update(f"{self.rng.resolve()}\0{stat.st_size}\0{stat.st_mtime_ns}\0v5\0".encode())
+        for group in names:
+            digest.update("\0".join(sorted(group)).encode() + b"\1")
+        key = digest.hexdigest()[:24]
+        schema = _SCHEMAS.get(("tei-all", key))
+        if schema is None:
+            folder = cache_dir()
+            cached = folder / "tei-all" / f"{key}.rng" if folder else None
+            tree = None
+            if cached is not None and cached.is_file():
+                try:
+                    tree = etree.parse(str(cached))
+                except etree.XMLSyntaxError:
+                    tree = None
+            if tree is None:
+                pruned = prune_tei_all(self._grammar(), *names)
+                tree = etree.ElementTree(pruned)
+                if cached is not None:
+                    _write_atomically(cached, etree.tostring(tree, xml_declaration=True, encoding="UTF-8"))
+            schema = RelaxNGSchema(tree=tree, name="tei-all")
+            _SCHEMAS[("tei-all", key)] = schema
+        assert isinstance(schema, RelaxNGSchema)
+        return schema
+
+    def iter_problems(self, document: Document) -> Iterator[Diagnostic]:
+        names = vocabulary([document.tree])
+        if self.names is not None and names[0] <= self.names[0] and names[1] <= self.names[1]:
+            names = self.names
+        yield from self.validator_for(names).iter_problems(document)
+
+
+_GRAMMARS: dict[tuple[str, str], etree._ElementTree] = {}
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Write a cache file so that a reader never sees half of it; a failure only costs speed."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        temporary.write_bytes(data)
+        os.replace(temporary, path)
+    except OSError:
+        pass
+
+
+# -- choosing ----------------------------------------------------------------------
+
+class _WithFindings(Schema):
+    """A schema plus findings about how it was chosen (W0108), reported with its own."""
+
+    def __init__(self, schema: Schema | None, findings: list[Diagnostic]) -> None:
+        self.schema = schema
+        self.findings = findings
+        self.name = schema.name if schema else "none"
+
+    def iter_problems(self, document: Document) -> Iterator[Diagnostic]:
+        yield from self.findings
+        if self.schema is not None:
+            yield from self.schema.iter_problems(document)
+
 
 SchemaChoice = Union[None, str, Path, Schema]
 
+_MODEL_SUFFIXES = (".rng", ".xsd", ".odd")
+
+
+def xml_model_schema(document: Document) -> tuple[Schema | None, list[Diagnostic]]:
+    """The schema a document names in ``<?xml-model href=…?>``, when it is a local file.
+
+    Returns the engine (None when there is no usable local one) and the
+    findings: W0108 for a schema on the network (never fetched), E0107 for
+    a local one that is missing or broken.
+    """
+    findings: list[Diagnostic] = []
+    node = document.root.getprevious()
+    pis: list[etree._ProcessingInstruction] = []
+    while node is not None:
+        if isinstance(node, etree._ProcessingInstruction) and node.target == "xml-model":
+            pis.append(node)
+        node = node.getprevious()
+    for pi in reversed(pis):
+        href = pi.get("href")
+        schematypens = pi.get("schematypens") or ""
+        if not href or "schematron" in schematypens:
+            continue
+        parsed = urlparse(href)
+        line = pi.sourceline or 0
+        if parsed.scheme not in ("", "file"):
+            findings.append(Diagnostic.make(
+                "W0108", f"<?xml-model?> names {href}, which is not a local file and is never fetched; "
+                "validating against our schema instead (use --tei-all for the official tei_all)",
+                path=document.path, line=line, column=1))
+            continue
+        base = Path(document.path).parent if document.path and not document.path.startswith("<") else Path.cwd()
+        target = Path(unquote(parsed.path))
+        target = target if target.is_absolute() else base / target
+        if target.suffix.lower() not in _MODEL_SUFFIXES:
+            findings.append(Diagnostic.make(
+                "W0108", f"<?xml-model?> names {href}, which is not a .rng, .xsd or .odd schema; ignored",
+                path=document.path, line=line, column=1))
+            continue
+        try:
+            return schema_from_file(target), findings
+        except EditionUsageError as error:
+            findings.append(Diagnostic.make(
+                "E0107", f"<?xml-model?> names {href}: {error.diagnostic.message}",
+                path=document.path, line=line, column=1))
+            return None, findings
+    return None, findings
+
 
 def resolve_schema(choice: SchemaChoice, document: Document) -> Schema | None:
+    """The engine for one document.
+
+    ``None``: the document's own local ``<?xml-model?>`` schema, else ours
+    (W0108 when it names one on the network); ``"edition"``: ours;
+    ``"tei-all"``: the official tei_all, pruned; ``"none"``: no schema; a
+    path: RELAX NG, XSD or ODD by suffix; a :class:`Schema`: itself.
+    Raises :class:`EditionUsageError` (E0107) for a schema that cannot load.
+    """
     if isinstance(choice, Schema):
         return choice
+    if choice is None:
+        schema, findings = xml_model_schema(document)
+        if schema is None and not any(f.code == "E0107" for f in findings):
+            schema = edition_schema()
+        return _WithFindings(schema, findings) if findings else schema
     if choice == "none":
         return None
-    return None
+    if choice == "edition":
+        return edition_schema()
+    if choice in ("tei-all", "tei_all"):
+        return _cached(("tei-all-default",), TeiAllSchema)
+    return schema_from_file(Path(choice))
+
+
+def prepare(choice: SchemaChoice, paths: Iterable[Path]) -> SchemaChoice:
+    """Resolve a run-wide choice once before many files are validated.
+
+    For ``"tei-all"`` the union of the names of all files is computed here,
+    once, so that one pruned grammar serves every file and every worker
+    process; a schema file is compiled here so that a broken one fails
+    before any work starts.
+    """
+    if choice in ("tei-all", "tei_all"):
+        return TeiAllSchema.for_files(paths)
+    if isinstance(choice, (str, Path)) and choice not in ("none", "edition"):
+        return schema_from_file(Path(choice))
+    return choice

@@ -16,7 +16,7 @@ from .diagnostics import (Diagnostic, EditionParseError, EditionValidationError,
                           exit_code, sort_key, summary)
 from .document import Document, iter_sources, load, require_tei_root
 from .rules import iter_rule_problems
-from .schema import Schema, SchemaChoice, resolve_schema
+from .schema import Schema, SchemaChoice, prepare, resolve_schema
 
 PathLike = str | os.PathLike[str]
 
@@ -77,7 +77,11 @@ def _validate_one(task: tuple[str, str, SchemaChoice, bool]) -> list[Diagnostic]
 def validate(paths: Iterable[PathLike], schema: SchemaChoice = None, rules: bool = True,
              jobs: int | None = 1) -> Report:
     """Validate files and folders (recursively); one :class:`Report` for all of them."""
-    tasks = [(shown, str(path), schema, rules) for shown, path in iter_sources(paths)]
+    sources = list(iter_sources(paths))
+    if len(sources) > 1:
+        # One schema for the whole run (for --tei-all: the union of the files' names), built once.
+        schema = prepare(schema, [path for _, path in sources])
+    tasks = [(shown, str(path), schema, rules) for shown, path in sources]
     report = Report(files=len(tasks))
     if jobs is None:
         from .corpus import default_jobs

@@ -59,3 +59,25 @@ def artifacts() -> Path:
     path = REPO / "test-artifacts"
     path.mkdir(exist_ok=True)
     return path
+
+
+# -- built editions (web engineer's block) -------------------------------------------
+
+@pytest.fixture(scope="session")
+def memo_edition(tmp_path_factory: pytest.TempPathFactory):
+    """The memo built once (html and text) for the tests that read its pages: (out, report)."""
+    from edition.build import build
+
+    out = tmp_path_factory.mktemp("memo-edition") / "edition"
+    return out, build([REPO / "tei"], out=out, formats=["html", "text"])
+
+
+@pytest.fixture(scope="session")
+def corpus_edition(tmp_path_factory: pytest.TempPathFactory):
+    """The FRUS excerpt (a volume of 4 documents) and the 63 history documents built once: (out, report)."""
+    from edition.build import build
+
+    excerpt = shared_path("corpus", "frus", "frus1958-60v19-d299-d302-context.xml")
+    history = shared_path("corpus", "frus-history-documents")
+    out = tmp_path_factory.mktemp("corpus-edition") / "edition"
+    return out, build([excerpt, history], out=out, formats=["html", "text"])

@@ -26,7 +26,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 from lxml import etree
 
 from edition.diagnostics import Diagnostic, EditionUsageError
-from edition.document import Document, local_name
+from edition.document import TEI_NS, Document, local_name
 
 from .behaviours import DEFAULT, VOCABULARY, BehaviourTable, Model
 
@@ -265,7 +265,7 @@ class Renderer(Generic[Fragment]):
         document = self.ctx.document
         for tag, (node, count) in sorted(self._unknown.items()):
             qname = etree.QName(tag)
-            shown = local_name(node) if qname.namespace is None else f"{{{qname.namespace}}}{qname.localname}"
+            shown = local_name(node) if qname.namespace in (None, TEI_NS) else f"{{{qname.namespace}}}{qname.localname}"
             more = f" ({count} in this unit)" if count > 1 else ""
             yield document.diagnostic(
                 node, "W0301", f"<{shown}> is not in the behaviour table; rendered by the fallback "
@@ -292,8 +292,37 @@ def register_writer(writer: type[Writer], override: bool = False) -> type[Writer
     return writer
 
 
+#: Modules that register the toolkit's own writers, by writer name; imported
+#: on first use, so that a writer still being written (or one whose dependency
+#: is missing) does not break the others, and a build that does not ask for
+#: the print edition does not pay for importing WeasyPrint.
+BUILTIN_WRITERS = {"html": "transforms.html", "text": "transforms.text", "pdf": "transforms.pdf"}
+
+
+def _import_writer(module: str) -> None:
+    import importlib
+
+    try:
+        importlib.import_module(module)
+    except ModuleNotFoundError as error:
+        if error.name != module:
+            raise
+
+
+def load_writers() -> dict[str, type[Writer]]:
+    """Import every built-in writer module (each registers itself); return the registry."""
+    for module in BUILTIN_WRITERS.values():
+        _import_writer(module)
+    return WRITERS
+
+
 def get_writer(name: str) -> type[Writer]:
     key = WRITER_ALIASES.get(name.lower(), name.lower())
+    if key not in WRITERS:
+        if key in BUILTIN_WRITERS:
+            _import_writer(BUILTIN_WRITERS[key])
+        else:
+            load_writers()
     if key not in WRITERS:
         raise UnknownWriterError.at("E0901", f"no writer named {name!r}; the writers are "
                                     f"{', '.join(sorted(WRITERS))}")

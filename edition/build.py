@@ -1,0 +1,406 @@
+"""``edition build``: every output of the edition, written atomically.
+
+The pipeline reads as four steps (after Docutils' ``Publisher.publish``)::
+
+    plan = plan_build(paths)                 # files → units → page names
+    results = run_parallel(_render, tasks)   # each unit through every writer (workers)
+    files = assemble(results)                # unit files + each writer's finish()
+    swap(temporary, out)                     # the new edition replaces the old at once
+
+A file holding many ``div[@type='document']`` (a FRUS volume) is built as a
+volume: a folder with one page per document, previous/next links and a table
+of contents.  Any other file is one page for its whole text.  Writers come
+from the registry (:func:`transforms.engine.get_writer`), so the print
+edition is one more registered writer, not more code here.
+
+Nothing is written into ``out`` until the whole edition is in a temporary
+sibling folder; then the two are exchanged with one ``renameat2`` call
+(RENAME_EXCHANGE) where Linux offers it, else two renames.  A killed build
+leaves the previous edition whole.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import shutil
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lxml import etree
+
+from .diagnostics import (Diagnostic, EditionError, EditionOutputError, EditionUsageError, exit_code,
+                          sort_key, summary)
+from .document import XML_ID, Document, iter_sources, load, tei
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_OUT = Path("_build") / "edition"
+DEFAULT_IN = Path("tei")
+#: The file that marks a folder as an edition build: only such a folder is replaced.
+MARKER = ".edition-build"
+
+# A volume's body holds documents, chapter divisions with heads, and page
+# breaks; a file with paragraphs between its documents is one text and is
+# rendered whole, so that nothing outside the documents is lost.
+_TEXT_OUTSIDE_DOCUMENTS = etree.XPath(
+    "boolean(//tei:text/tei:body//*[self::tei:p or self::tei:ab or self::tei:list or self::tei:table"
+    " or self::tei:quote or self::tei:note or self::tei:lg][not(ancestor::tei:div[@type='document'])]"
+    "[not(ancestor::tei:head)])", namespaces={"tei": "http://www.tei-c.org/ns/1.0"})
+_DIVISIONS = frozenset(tei(n) for n in ("div", "div1", "div2", "div3", "div4", "div5", "div6", "div7"))
+
+
+@dataclass
+class BuildReport:
+    """What a build did: where, how many files and pages, what it found, how long it took."""
+
+    out: Path
+    formats: list[str]
+    inputs: int = 0
+    units: int = 0
+    files: int = 0
+    seconds: float = 0.0
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        return exit_code(self.diagnostics)
+
+    def summary(self) -> str:
+        checked = summary(self.diagnostics, self.inputs).replace("checked", "built")
+        return (f"{checked}; {self.units} pages, {self.files} files in {self.out} "
+                f"({', '.join(self.formats)}) in {self.seconds:.2f} s")
+
+
+# -- planning --------------------------------------------------------------------
+
+def document_units(document: Document) -> tuple[list[etree._Element], bool]:
+    """The units to render and whether the file is a volume (several document divisions)."""
+    documents = [element for element in document.units()
+                 if element.tag in _DIVISIONS and element.get("type") == "document"]
+    if len(documents) > 1 and not _TEXT_OUTSIDE_DOCUMENTS(document.root):
+        # the volume's front and back matter (preface, lists of persons and
+        # abbreviations, index) are pages of their own, before and after the documents
+        text = document.root.find(tei("text"))
+        front = [d for d in text.iterfind(f"{tei('front')}/*") if d.tag in _DIVISIONS] if text is not None else []
+        back = [d for d in text.iterfind(f"{tei('back')}/*") if d.tag in _DIVISIONS] if text is not None else []
+        return front + documents + back, True
+    text = document.root.find(tei("text"))
+    return [text if text is not None else document.root], False
+
+
+def _safe_name(value: str) -> str:
+    cleaned = "".join(c if c.isalnum() or c in "._-" else "-" for c in value).strip("-.")
+    return cleaned or "document"
+
+
+@dataclass
+class _FilePlan:
+    shown: str
+    path: str
+    docid: str
+    folder: str
+    volume: tuple[str, str] | None
+    names: list[str]
+    titles: list[str]
+    chapters: list[list[str]]
+
+
+def _plan_file(document: Document, shown: str, path: Path, taken: set[str]) -> _FilePlan:
+    from transforms.html import page_title, plain
+
+    units, is_volume = document_units(document)
+    stem = _safe_name(path.stem)
+    if is_volume:
+        folder = stem
+        number = 1
+        while folder in taken:
+            number += 1
+            folder = f"{stem}-{number}"
+        taken.add(folder)
+        names: list[str] = []
+        used: set[str] = set()
+        for position, unit in enumerate(units, start=1):
+            name = _safe_name(document.ref_of(unit) or unit.get(XML_ID) or f"section-{position}")
+            if name == "index":  # the volume's table of contents is index.html
+                name = "index-section"
+            while name in used:
+                name += "-"
+            used.add(name)
+            names.append(name)
+        chapters = []
+        for unit in units:
+            path_titles = []
+            for ancestor in unit.iterancestors():
+                if ancestor.tag in _DIVISIONS:
+                    head = ancestor.find(tei("head"))
+                    if head is not None and plain(head):
+                        path_titles.append(plain(head))
+            chapters.append(list(reversed(path_titles)))
+        text = document.root.find(tei("text"))
+        volume_title = page_title(document, text if text is not None else document.root)
+        return _FilePlan(shown, str(path), stem, folder, (folder, volume_title), names,
+                         [page_title(document, unit) for unit in units], chapters)
+    # one page for the whole text, named by its document's reference when it has one
+    divisions = [element for element in document.units() if element.get(XML_ID)]
+    name = _safe_name(document.ref_of(divisions[0])) if len(divisions) == 1 else stem
+    base, number = name, 1
+    while name in taken:
+        number += 1
+        name = f"{base}-{number}"
+    taken.add(name)
+    return _FilePlan(shown, str(path), stem, "", None, [name], [page_title(document, units[0])], [[]])
+
+
+# -- rendering (in workers) ---------------------------------------------------------
+
+@dataclass
+class _Task:
+    plan: _FilePlan
+    indices: list[int]
+    formats: list[str]
+    options: dict[str, Any]
+
+
+@dataclass
+class _Rendered:
+    unit: int
+    results: dict[str, Any]
+    cite: dict[str, bytes]
+    diagnostics: list[Diagnostic]
+
+
+def _preceding_breaks(unit: etree._Element) -> list[etree._Element]:
+    """Page breaks printed between the previous document and this one (rendered on this page)."""
+    found: list[etree._Element] = []
+    for sibling in unit.itersiblings(preceding=True):
+        if sibling.tag == tei("pb"):
+            found.append(sibling)
+        elif isinstance(sibling.tag, str):
+            break
+    return list(reversed(found))
+
+
+def _render(task: _Task) -> tuple[list[_Rendered], list[Diagnostic]]:
+    """Render some units of one file with every chosen writer (runs in a worker)."""
+    from transforms.engine import get_writer
+    from transforms.html import _citations
+
+    plan = task.plan
+    try:
+        document = load(plan.path, display=plan.shown)
+    except EditionError as error:
+        return [], [error.diagnostic]
+    units, is_volume = document_units(document)
+    citations = _citations()
+    writers = {name: get_writer(name)() for name in task.formats}
+    page_of = {unit: f"{name}.html" for unit, name in zip(units, plan.names)} if is_volume else {}
+    out: list[_Rendered] = []
+    for index in task.indices:
+        unit, name = units[index], plan.names[index]
+        page = f"{plan.folder}/{name}" if plan.folder else name
+        diagnostics: list[Diagnostic] = []
+        cite: dict[str, bytes] = {}
+        if citations is not None and "html" in task.formats:
+            try:
+                cite = {file: text.encode("utf-8")
+                        for file, text in citations.citation_files(document, unit).items()}
+            except EditionError as error:
+                diagnostics.append(error.diagnostic)
+        options = dict(task.options)
+        options.update(
+            basename=name, page=page, root="../" if plan.folder else "", docid=plan.docid,
+            first=index == 0, volume=plan.volume, chapters=plan.chapters[index],
+            page_of={element: ("" if element is unit else href) for element, href in page_of.items()},
+            cite_files=sorted(cite), preceding=_preceding_breaks(unit) if is_volume else [])
+        if is_volume and index > 0:
+            options["prev"] = (f"{plan.names[index - 1]}.html", plan.titles[index - 1])
+        if is_volume and index + 1 < len(units):
+            options["next"] = (f"{plan.names[index + 1]}.html", plan.titles[index + 1])
+        results: dict[str, Any] = {}
+        for format_name, writer in writers.items():
+            try:
+                results[format_name] = writer.write_unit(document, unit, options)
+            except EditionError as error:
+                diagnostics.append(error.diagnostic)
+            except Exception as error:  # a writer bug must not cost the other pages; report where
+                diagnostics.append(document.diagnostic(
+                    unit, "E0602", f"the {format_name} writer failed on this unit: "
+                    f"{type(error).__name__}: {error}; please report it with this file"))
+        out.append(_Rendered(index, results, cite, diagnostics))
+    return out, []
+
+
+# -- output folder -----------------------------------------------------------------
+
+def _resolved(path: str | os.PathLike[str]) -> Path:
+    """``Path.resolve()`` that survives a symbolic-link loop (RuntimeError in Python 3.11)."""
+    try:
+        return Path(path).resolve()
+    except (RuntimeError, OSError):
+        return Path(os.path.abspath(path))
+
+
+def check_out(out: Path, inputs: Iterable[Path]) -> None:
+    """Refuse an output folder that could overwrite sources, the schema or the repository."""
+    target = _resolved(out)
+    protected = [REPO / "tei", REPO / "schema", REPO, Path.home(), Path(target.anchor)]
+    protected += [_resolved(p) for p in inputs]
+    for place in protected:
+        place = _resolved(place)
+        if target == place or place.is_relative_to(target):
+            raise EditionUsageError.at("E0601", f"refusing to build into {out}: it is or contains {place}, "
+                                       "which the build must never replace; choose a folder of its own, "
+                                       "such as _build/edition")
+    # inside a source folder the edition would be read back as sources; a single
+    # file's own folder is protected by the check above (replacing it would take
+    # the file along), a sibling output folder is fine
+    for folder in [REPO / "tei", REPO / "schema"] + [_resolved(p) for p in inputs if Path(p).is_dir()]:
+        if target.is_relative_to(_resolved(folder)):
+            raise EditionUsageError.at("E0601", f"refusing to build into {out}: it is inside the source "
+                                       f"folder {folder}; outputs must live apart from the TEI")
+    if (target / ".git").exists():
+        raise EditionUsageError.at("E0601", f"refusing to build into {out}: it is a repository root")
+    if target.exists() and (not target.is_dir() or (any(target.iterdir()) and not (target / MARKER).exists())):
+        raise EditionUsageError.at("E0601", f"refusing to replace {out}: it exists and is not an edition "
+                                   f"build (no {MARKER} file); remove it or choose another folder")
+
+
+def _exchange(first: Path, second: Path) -> bool:
+    """Atomically exchange two paths (Linux renameat2 RENAME_EXCHANGE); False if unsupported."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)  # the C library already loaded in this process
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    result = renameat2(at_fdcwd, os.fsencode(first), at_fdcwd, os.fsencode(second), rename_exchange)
+    return result == 0
+
+
+def swap(built: Path, out: Path) -> None:
+    """Put the finished build at ``out``; the old one (if any) is removed afterwards."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if not out.exists():
+        os.rename(built, out)
+        return
+    if _exchange(built, out):
+        shutil.rmtree(built)  # now holds the previous edition
+        return
+    old = out.with_name(f".{out.name}.old-{os.getpid()}")
+    os.rename(out, old)
+    os.rename(built, out)
+    shutil.rmtree(old)
+
+
+def _clean_stale(out: Path) -> None:
+    """Temporary folders of killed builds (named by us, beside ``out``)."""
+    parent = out.parent
+    if not parent.is_dir():
+        return
+    # Only build folders have these names (a dot, the output's name, .tmp- or .old- and a
+    # process id); a build killed while deleting one may have deleted its marker already.
+    for pattern in (f".{out.name}.tmp-*", f".{out.name}.old-*"):
+        for leftover in parent.glob(pattern):
+            if leftover.is_dir() and not leftover.is_symlink() and leftover.name.rpartition("-")[2].isdigit():
+                shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _write(root: Path, relative: str, data: bytes) -> None:
+    target = root / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+
+
+# -- the build -------------------------------------------------------------------------
+
+def build(paths: Sequence[str | os.PathLike[str]] = (), out: str | os.PathLike[str] | None = None,
+          formats: Sequence[str] | None = None, options: dict[str, Any] | None = None,
+          jobs: int | None = None) -> BuildReport:
+    """Build the edition of ``paths`` (default tei/) into ``out`` (default _build/edition)."""
+    from transforms.engine import get_writer, load_writers
+
+    from .corpus import default_jobs, run_parallel
+
+    started = time.perf_counter()
+    inputs = [Path(p) for p in paths] or [DEFAULT_IN]
+    out_path = Path(out) if out is not None else DEFAULT_OUT
+    chosen = sorted({get_writer(name).name for name in formats} if formats else set(load_writers()))
+    check_out(out_path, inputs)
+    options = dict(options or {})
+    report = BuildReport(out=out_path, formats=chosen)
+
+    # 1. plan: files → units → page names (parse errors are reported, the file skipped)
+    plans: list[_FilePlan] = []
+    unit_counts: list[int] = []
+    taken: set[str] = set()
+    for shown, path in iter_sources(inputs):
+        report.inputs += 1
+        try:
+            document = load(path, display=shown)
+        except EditionError as error:
+            report.diagnostics.append(error.diagnostic)
+            continue
+        plan = _plan_file(document, shown, path, taken)
+        plans.append(plan)
+        unit_counts.append(len(plan.names))
+    jobs = jobs or default_jobs()
+    tasks: list[_Task] = []
+    for plan, count in zip(plans, unit_counts):
+        # a volume is split in contiguous slices so that every core has a share of it
+        slices = min(count, jobs) if count > 8 else 1
+        size = -(-count // slices)
+        for start in range(0, count, size):
+            tasks.append(_Task(plan, list(range(start, min(start + size, count))), chosen, options))
+
+    # 2. render in workers; results come back in task order, so output is deterministic
+    unit_files: dict[str, dict[str, bytes]] = {name: {} for name in chosen}
+    records: dict[str, list[dict[str, Any]]] = {name: [] for name in chosen}
+    cite_files: dict[str, bytes] = {}
+    for task, (rendered, problems) in zip(tasks, run_parallel(_render, tasks, jobs=jobs, label="building")):
+        report.diagnostics.extend(problems)
+        folder = f"{task.plan.folder}/" if task.plan.folder else ""
+        for item in rendered:
+            report.units += 1
+            report.diagnostics.extend(item.diagnostics)
+            page = folder + task.plan.names[item.unit]
+            for file, data in item.cite.items():
+                cite_files[f"{page}/{file}"] = data
+            for format_name, result in item.results.items():
+                report.diagnostics.extend(result.diagnostics)
+                records[format_name].append(result.record)
+                for file, data in result.files.items():
+                    unit_files[format_name][folder + file] = data
+
+    # 3. assemble into a temporary sibling of out
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    _clean_stale(out_path)
+    temporary = out_path.with_name(f".{out_path.name}.tmp-{os.getpid()}")
+    if temporary.exists():
+        shutil.rmtree(temporary)
+    temporary.mkdir()
+    try:
+        (temporary / MARKER).write_text("This folder is written by `edition build` and replaced as a whole.\n")
+        for format_name in chosen:
+            writer = get_writer(format_name)()
+            finished = writer.finish(records[format_name], options)
+            for file, data in {**unit_files[format_name], **finished}.items():
+                _write(temporary / writer.name, file, data)
+                report.files += 1
+        for file, data in cite_files.items():
+            _write(temporary / "cite", file, data)
+            report.files += 1
+        # 4. swap
+        swap(temporary, out_path)
+    except OSError as error:
+        shutil.rmtree(temporary, ignore_errors=True)
+        raise EditionOutputError.at("E0602", f"cannot write the edition to {out_path}: {error.strerror or error}; "
+                                    "the previous edition is untouched") from None
+    except BaseException:
+        shutil.rmtree(temporary, ignore_errors=True)
+        raise
+    report.diagnostics.sort(key=sort_key)
+    report.seconds = time.perf_counter() - started
+    return report

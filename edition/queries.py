@@ -1,0 +1,358 @@
+"""Named queries: the questions scholars ask of every edition, by name.
+
+``edition query --list`` shows them; ``edition query @persons tei/`` (or
+``--named persons``) runs one.  Each is an XPath expression selecting the
+hits, plus optional parts evaluated per hit (``value``: what is shown;
+``key``: what hits are grouped or sorted by) and per group (``label``: read
+on the authority entry the key points to).  A grouped query answers with
+one line per key and its mention count; a sorted one (``dates``) is a
+timeline.
+
+A user's own queries live in a TOML file of theirs, given with
+``--queries FILE``; each table is one query::
+
+    [letters]
+    description = "Letters, by their heading"
+    xpath = "//div[@type='document'][contains(head, 'Letter')]"
+    value = "normalize-space(head)"      # optional
+    key = "string(@n)"                   # optional
+    group = false                        # optional: count hits per key
+    sort = false                         # optional: order hits by key
+    label = "persName[1]"                # optional: on the entry a '#id' key names
+
+A user's query of the same name as a shipped one replaces it.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from .diagnostics import EditionUsageError
+from .query import FileResult, Hit, Plan
+
+__all__ = ["NamedQuery", "BUILTIN", "load_queries", "named_queries", "lookup", "Group", "group_hits",
+           "sort_hits"]
+
+
+@dataclass(frozen=True)
+class NamedQuery:
+    """One named question: XPath for the hits, optional value/key/label parts."""
+
+    name: str
+    description: str
+    xpath: str
+    value: str = ""
+    key: str = ""
+    label: str = ""
+    group: bool = False
+    sort: bool = False
+    source: str = "built-in"
+
+    def plan(self, namespaces: Mapping[str, str] | None = None, variables: Mapping[str, Any] | None = None,
+             engine: str = "auto", markup: bool = False) -> Plan:
+        return Plan(self.xpath, tuple(sorted((namespaces or {}).items())),
+                    tuple(sorted((variables or {}).items())), engine, self.value, self.key, self.label,
+                    markup)
+
+
+def _mentions(element: str, entry: str) -> NamedQuery:
+    return NamedQuery(
+        name=f"{entry}s" if entry != "person" else "persons",
+        description=f"{element} mentions in the text, counted per authority entry (@ref or @corresp)",
+        # names inside an authority list (the entry's own name, with xml:id) are not mentions
+        xpath=f"//text//{element}[not(@xml:id) and not(ancestor::{entry})]",
+        value="normalize-space(.)",
+        key="string((@ref | @corresp)[1])",
+        label=f"{element}[1] | self::*[not({element})]",
+        group=True)
+
+
+#: The queries shipped with the toolkit, in the order ``--list`` shows them.
+BUILTIN: dict[str, NamedQuery] = {q.name: q for q in (
+    _mentions("persName", "person"),
+    _mentions("placeName", "place"),
+    replace(_mentions("orgName", "org"), name="organisations",
+            description="orgName mentions in the text, counted per authority entry (@ref or @corresp)"),
+    NamedQuery(
+        "dates", "dates in the text as a timeline, ordered by their ISO value (@when, @from, @notBefore)",
+        "//text//date | //text//origDate",
+        value="normalize-space(concat(string((@when | @from | @notBefore | @notAfter | @to)[1]), ' ', .))",
+        key="string((@when | @from | @notBefore | @notAfter | @to)[1])",
+        sort=True),
+    NamedQuery("quotations", "direct quotations (q, quote, said) in the text",
+               "//text//q | //text//quote | //text//said", value="normalize-space(.)"),
+    NamedQuery("notes", "notes (source notes, footnotes) in the text, with their number",
+               "//text//note",
+               value="normalize-space(concat(@n, ' ', .))"),
+    NamedQuery("pagebreaks", "page breaks of the printed edition, with page number and facsimile",
+               "//text//pb", value="normalize-space(concat('page ', @n, ' ', @facs))"),
+    NamedQuery("corrections", "editorial corrections: the printed reading (sic) → the correction (corr)",
+               "//text//choice[sic or corr] | //text//sic[not(parent::choice)] | //text//corr[not(parent::choice)]",
+               value="normalize-space(concat(sic, self::sic, ' → ', corr, self::corr))"),
+)}
+
+_FIELDS = {"description": str, "xpath": str, "value": str, "key": str, "label": str, "group": bool,
+           "sort": bool}
+
+
+def load_queries(path: str | Path) -> dict[str, NamedQuery]:
+    """A user's named queries from a TOML file (usage error E0901 when malformed)."""
+    shown = str(path)
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as error:
+        raise EditionUsageError.at("E0901", f"cannot read the queries file: {error.strerror}",
+                                   path=shown) from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise EditionUsageError.at("E0901", f"the queries file is not valid TOML: {error}", path=shown) from None
+    found: dict[str, NamedQuery] = {}
+    for name, table in data.items():
+        if not isinstance(table, dict):
+            raise EditionUsageError.at("E0901", f"'{name}' must be a table ([{name}]) with an xpath",
+                                       path=shown)
+        unknown = sorted(set(table) - set(_FIELDS))
+        if unknown:
+            raise EditionUsageError.at("E0901", f"query '{name}': unknown field '{unknown[0]}'; "
+                                       f"fields are {', '.join(_FIELDS)}", path=shown)
+        for key, kind in _FIELDS.items():
+            if key in table and not isinstance(table[key], kind):
+                raise EditionUsageError.at("E0901", f"query '{name}': {key} must be a {kind.__name__}",
+                                           path=shown)
+        if not table.get("xpath", "").strip():
+            raise EditionUsageError.at("E0901", f"query '{name}' has no xpath", path=shown)
+        found[name] = NamedQuery(name=name, source=shown, **{"description": "", **table})
+    return found
+
+
+def named_queries(user_file: str | Path | None = None) -> dict[str, NamedQuery]:
+    """Shipped queries, then the user's (which win on a name clash)."""
+    queries = dict(BUILTIN)
+    if user_file is not None:
+        queries.update(load_queries(user_file))
+    return queries
+
+
+def lookup(name: str, queries: Mapping[str, NamedQuery]) -> NamedQuery:
+    """The named query, or a usage error (E0503) listing the names there are."""
+    query = queries.get(name)
+    if query is None:
+        raise EditionUsageError.at("E0503", f"no named query '{name}'; the named queries are "
+                                   f"{', '.join(queries)} (edition query --list)")
+    return query
+
+
+#: How many refs a grouped text line lists (JSON and CSV list them all).
+SHOWN_REFS = 12
+
+
+@dataclass
+class Group:
+    """The hits of one key: an authority entry and its mentions."""
+
+    key: str
+    label: str
+    hits: list[Hit] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.hits)
+
+    def refs(self, with_file: bool) -> list[str]:
+        """Distinct places of the mentions, in order: ``d300.p1`` (``file#d300.p1`` across files)."""
+        places = (f"{h.file}#{h.ref}" if with_file else h.ref or f"line {h.line}" for h in self.hits)
+        return list(dict.fromkeys(places))
+
+    def places(self, limit: int) -> str:
+        """The refs for a text line: per file when there are several, the first ``limit``."""
+        by_file: dict[str, list[str]] = {}
+        for hit in self.hits:
+            refs = by_file.setdefault(hit.file, [])
+            ref = hit.ref or f"line {hit.line}"
+            if ref not in refs:
+                refs.append(ref)
+        shown: list[str] = []
+        total = sum(len(refs) for refs in by_file.values())
+        room = limit
+        for file, refs in by_file.items():
+            if room <= 0:
+                break
+            prefix = f"{file}: " if len(by_file) > 1 else ""
+            shown.append(prefix + ", ".join(refs[:room]))
+            room -= len(refs[:room])
+        text = "; ".join(shown)
+        listed = min(total, limit)
+        return text + (f" … and {total - listed} more" if total > listed else "")
+
+    def as_dict(self, with_file: bool) -> dict[str, Any]:
+        return {"key": self.key, "label": self.label, "count": self.count, "refs": self.refs(with_file),
+                "mentions": [h.as_dict() for h in self.hits]}
+
+
+def group_hits(results: Iterable[FileResult]) -> list[Group]:
+    """Group hits by key across files; hits without a key group by their value.
+
+    Ordered by descending count, then label, so the output is deterministic.
+    """
+    groups: dict[str, Group] = {}
+    labels: dict[str, str] = {}
+    for result in results:
+        for key, label in result.labels.items():
+            labels.setdefault(key, label)
+        for hit in result.hits:
+            key = hit.key or f"“{hit.value}”"
+            group = groups.get(key)
+            if group is None:
+                group = groups[key] = Group(key, "")
+            group.hits.append(hit)
+    for key, group in groups.items():
+        group.label = labels.get(key) or (group.hits[0].value if not group.hits[0].key else "")
+    return sorted(groups.values(), key=lambda g: (-g.count, g.label.casefold(), g.key))
+
+
+def sort_hits(hits: Iterable[Hit]) -> list[Hit]:
+    """Hits ordered by key (a timeline); hits without a key last, in document order."""
+    ordered = list(hits)
+    return sorted(ordered, key=lambda h: (h.key == "", h.key))
+
+
+# -- writing results ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Output:
+    """How ``edition query`` prints: a format, or counts, or keyword-in-context lines."""
+
+    format: str = "text"
+    count: bool = False
+    kwic: str = ""
+    kwic_words: int = 5
+
+
+def write_results(results: Iterable[FileResult], output: Output, out: Any, err: Any,
+                  named: NamedQuery | None = None) -> int:
+    """Print results as they stream in (grouped and sorted named queries wait for all files).
+
+    ``out`` and ``err`` are callables taking one line.  Returns the exit
+    code: 1 when any file had a diagnostic, else 0.
+    """
+    import csv
+    import io
+    import json
+
+    from .query import CSV_FIELDS, kwic, kwic_line, text_line, xml_hit
+
+    failed = False
+    files = 0
+    total = 0
+
+    def checked(stream: Iterable[FileResult]) -> Iterable[FileResult]:
+        nonlocal failed, files, total
+        for result in stream:
+            files += 1
+            total += len(result.hits)
+            for diagnostic in result.diagnostics:
+                failed = True
+                err(str(diagnostic))
+            yield result
+
+    results = checked(results)
+    if output.count:
+        # a file that failed has no count: its diagnostic on stderr says why
+        counts = [(r.path, len(r.hits)) for r in results if not r.diagnostics]
+        if len(counts) == 1 and files == 1:
+            out(str(counts[0][1]))
+        else:
+            for path, number in counts:
+                out(f"{number}\t{path}")
+            out(f"{sum(n for _, n in counts)}\ttotal")
+        return 1 if failed else 0
+
+    if named is not None and named.group:
+        collected = list(results)
+        groups = group_hits(collected)
+        with_file = len(collected) > 1
+        if output.format == "json":
+            out(json.dumps([g.as_dict(with_file) for g in groups], ensure_ascii=False, indent=1))
+        elif output.format == "csv":
+            buffer = io.StringIO()
+            writer = csv.writer(buffer, lineterminator="\n")
+            writer.writerow(("count", "key", "label", "refs"))
+            for g in groups:
+                writer.writerow((g.count, g.key, g.label, " ".join(g.refs(with_file))))
+            out(buffer.getvalue().rstrip("\n"))
+        elif output.format == "xml":
+            out('<?xml version="1.0" encoding="UTF-8"?>')
+            out(f'<groups query="{_attr(named.name)}">')
+            for g in groups:
+                out(f'<group key="{_attr(g.key)}" label="{_attr(g.label)}" count="{g.count}">')
+                for hit in g.hits:
+                    out(xml_hit(hit))
+                out("</group>")
+            out("</groups>")
+        else:
+            width = max((len(g.label) for g in groups), default=0)
+            for g in groups:
+                out(f"{g.count:>5}  {g.label:<{width}}  {g.key or '-'}  {g.places(SHOWN_REFS)}".rstrip())
+        return 1 if failed else 0
+
+    hits: Iterable[Hit] = (hit for result in results for hit in result.hits)
+    if named is not None and named.sort:
+        hits = sort_hits(list(hits))
+
+    if output.kwic:
+        width = max(24, 12 * output.kwic_words)
+        for hit in hits:
+            for left, keyword, right in kwic(hit, output.kwic, output.kwic_words):
+                if output.format == "json":
+                    out(json.dumps({"file": hit.file, "ref": hit.ref, "line": hit.line, "xpath": hit.xpath,
+                                    "left": left, "keyword": keyword, "right": right}, ensure_ascii=False))
+                else:
+                    out(kwic_line(hit, left, keyword, right, width))
+        return 1 if failed else 0
+
+    if output.format == "json":
+        first = True
+        out("[")
+        for hit in hits:
+            record = json.dumps(hit.as_dict(), ensure_ascii=False)
+            out(record if first else "," + record)
+            first = False
+        out("]")
+    elif output.format == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(CSV_FIELDS)
+        out(buffer.getvalue().rstrip("\n"))
+        for hit in hits:
+            buffer.seek(0)
+            buffer.truncate()
+            writer.writerow([getattr(hit, name) for name in CSV_FIELDS])
+            out(buffer.getvalue().rstrip("\n"))
+    elif output.format == "xml":
+        out('<?xml version="1.0" encoding="UTF-8"?>')
+        out("<hits>")
+        for hit in hits:
+            out(xml_hit(hit))
+        out("</hits>")
+    else:
+        for hit in hits:
+            out(text_line(hit))
+    return 1 if failed else 0
+
+
+def _attr(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace('"', "&quot;")
+
+
+def list_lines(queries: Mapping[str, NamedQuery]) -> list[str]:
+    """``--list``: name, what it answers, where it comes from, and its XPath."""
+    width = max((len(name) for name in queries), default=0)
+    lines: list[str] = []
+    for query in queries.values():
+        origin = "" if query.source == "built-in" else f" (from {query.source})"
+        lines.append(f"{query.name:<{width}}  {query.description}{origin}")
+        lines.append(f"{'':<{width}}    {query.xpath}")
+    return lines
