@@ -183,6 +183,11 @@ def _preceding_breaks(unit: etree._Element) -> list[etree._Element]:
     return list(reversed(found))
 
 
+#: Documents parsed while planning, reused when rendering runs in this same
+#: process (one task, or --jobs 1): a volume is then parsed once, not twice.
+_LOADED: dict[str, Document] = {}
+
+
 def _render(task: _Task) -> tuple[list[_Rendered], list[Diagnostic]]:
     """Render some units of one file with every chosen writer (runs in a worker)."""
     from transforms.engine import get_writer
@@ -190,7 +195,7 @@ def _render(task: _Task) -> tuple[list[_Rendered], list[Diagnostic]]:
 
     plan = task.plan
     try:
-        document = load(plan.path, display=plan.shown)
+        document = _LOADED.get(plan.path) or load(plan.path, display=plan.shown)
     except EditionError as error:
         return [], [error.diagnostic]
     units, is_volume = document_units(document)
@@ -203,10 +208,12 @@ def _render(task: _Task) -> tuple[list[_Rendered], list[Diagnostic]]:
         page = f"{plan.folder}/{name}" if plan.folder else name
         diagnostics: list[Diagnostic] = []
         cite: dict[str, bytes] = {}
+        citation = None
         if citations is not None and "html" in task.formats:
             try:
                 cite = {file: text.encode("utf-8")
                         for file, text in citations.citation_files(document, unit).items()}
+                citation = citations.metadata(document, unit)  # once, for every writer of this unit
             except EditionError as error:
                 diagnostics.append(error.diagnostic)
         options = dict(task.options)
@@ -214,7 +221,8 @@ def _render(task: _Task) -> tuple[list[_Rendered], list[Diagnostic]]:
             basename=name, page=page, root="../" if plan.folder else "", docid=plan.docid,
             first=index == 0, volume=plan.volume, chapters=plan.chapters[index],
             page_of={element: ("" if element is unit else href) for element, href in page_of.items()},
-            cite_files=sorted(cite), preceding=_preceding_breaks(unit) if is_volume else [])
+            cite_files=sorted(cite), preceding=_preceding_breaks(unit) if is_volume else [],
+            citation=citation)
         if is_volume and index > 0:
             options["prev"] = (f"{plan.names[index - 1]}.html", plan.titles[index - 1])
         if is_volume and index + 1 < len(units):
@@ -336,6 +344,7 @@ def build(paths: Sequence[str | os.PathLike[str]] = (), out: str | os.PathLike[s
     plans: list[_FilePlan] = []
     unit_counts: list[int] = []
     taken: set[str] = set()
+    documents: dict[str, Document] = {}
     for shown, path in iter_sources(inputs):
         report.inputs += 1
         try:
@@ -344,6 +353,7 @@ def build(paths: Sequence[str | os.PathLike[str]] = (), out: str | os.PathLike[s
             report.diagnostics.append(error.diagnostic)
             continue
         plan = _plan_file(document, shown, path, taken)
+        documents[plan.path] = document
         plans.append(plan)
         unit_counts.append(len(plan.names))
     jobs = jobs or default_jobs()
@@ -354,12 +364,19 @@ def build(paths: Sequence[str | os.PathLike[str]] = (), out: str | os.PathLike[s
         size = -(-count // slices)
         for start in range(0, count, size):
             tasks.append(_Task(plan, list(range(start, min(start + size, count))), chosen, options))
+    if jobs == 1 or len(tasks) == 1:
+        _LOADED.update(documents)
+    documents.clear()
 
     # 2. render in workers; results come back in task order, so output is deterministic
     unit_files: dict[str, dict[str, bytes]] = {name: {} for name in chosen}
     records: dict[str, list[dict[str, Any]]] = {name: [] for name in chosen}
     cite_files: dict[str, bytes] = {}
-    for task, (rendered, problems) in zip(tasks, run_parallel(_render, tasks, jobs=jobs, label="building")):
+    try:
+        rendered_tasks = list(zip(tasks, run_parallel(_render, tasks, jobs=jobs, label="building")))
+    finally:
+        _LOADED.clear()
+    for task, (rendered, problems) in rendered_tasks:
         report.diagnostics.extend(problems)
         folder = f"{task.plan.folder}/" if task.plan.folder else ""
         for item in rendered:

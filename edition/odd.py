@@ -217,8 +217,7 @@ def build_xsd(odd: Path, tei_p5: Path, companion: str = XML_COMPANION) -> tuple[
         root.set(attribute, value)
     root.append(etree.Comment(HEADER))
     uses_teix = False
-    import_xml = etree.SubElement(root, f"{_X}import", namespace=XML_NS, schemaLocation=companion)
-    del import_xml
+    etree.SubElement(root, f"{_X}import", namespace=XML_NS, schemaLocation=companion)
     keep = set(kept)
     for node in source:
         if not isinstance(node.tag, str) or not node.get("name"):

@@ -21,7 +21,8 @@ import hashlib
 import os
 import re
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Union
 from urllib.parse import unquote, urlparse
@@ -135,6 +136,9 @@ def _explain(code: str, message: str, element: etree._Element | None,
     text = text.replace("This element is not expected", f"{name} is not allowed here")
     text = re.sub(r"Expected is one of \( (.*?) \)", lambda m: "expected one of: " + _expected(m.group(1), hidden), text)
     text = re.sub(r"Expected is \( (.*?) \)", lambda m: "expected: " + _expected(m.group(1), hidden), text)
+    text = re.sub(r"^Did not expect element (\S+) there$", r"<\1> is not allowed here", text)
+    text = re.sub(r"^Element (\S+) has extra content: (\S+)$", r"<\2> is not allowed here in <\1>", text)
+    text = re.sub(r"^Expecting element (\S+), got (\S+)$", r"expected <\1> here, found <\2>", text)
     text = text.replace("The element declaration is abstract",
                         f"{name} is not part of this schema's element set")
     if code == "E0106" and "xmlns=" not in text:
@@ -172,21 +176,68 @@ def _node_of(document: Document, entry: etree._LogEntry) -> etree._Element | Non
     return None
 
 
+_NAMED_CHILD = re.compile(r"Did not expect element (\S+) there|has extra content: (\S+)|, got (\S+)$"
+                          r"|Extra element (\S+) in interleave")
+
+
+def _child_named(element: etree._Element | None, message: str) -> etree._Element | None:
+    """libxml2's RELAX NG validator reports at the parent; move to the child the message names."""
+    match = _NAMED_CHILD.search(message.strip())
+    if element is None or match is None:
+        return element
+    name = next(g for g in match.groups() if g)
+    if local_name(element) == name:
+        return element
+    for child in element:
+        if isinstance(child.tag, str) and local_name(child) == name:
+            return child
+    return element
+
+
+Record = tuple[str, str, "etree._Element | None", str]
+
+
+def _drop_echoes(records: list[Record], siblings: bool) -> list[Record]:
+    """Drop the reports libxml2 makes about the ancestors of a real error.
+
+    An element-not-allowed report on an element that contains another
+    report's element is an echo.  With ``siblings`` (libxml2's RELAX NG
+    validator, which also blames the first child of a content model that
+    failed further on), so is one on an element followed, under the same
+    parent, by another report.
+    """
+    elements = [r[2] for r in records if r[2] is not None]
+    kept: list[Record] = []
+    for record in records:
+        element = record[2]
+        if element is None or record[0] not in ("E0101", "E0100"):
+            kept.append(record)
+            continue
+        echo = any(other is not element and element in other.iterancestors() for other in elements)
+        if not echo and siblings and element.getparent() is not None:
+            parent = element.getparent()
+            echo = any(other is not element and parent in other.iterancestors()
+                       and (other.sourceline or 0) > (element.sourceline or 0) for other in elements)
+        if not echo:
+            kept.append(record)
+    return kept
+
+
 def translate_log(document: Document, log: Iterable[etree._LogEntry],
-                  hidden: frozenset[str] = frozenset()) -> list[Diagnostic]:
+                  hidden: frozenset[str] = frozenset(), siblings: bool = False) -> list[Diagnostic]:
     """Turn a validator's error log into located diagnostics, cascades and duplicates removed.
 
     ``hidden`` names the TEI elements a compiled customization keeps only as
     unusable stubs: they are left out of "expected" lists, and meeting one
     is reported as an element outside the schema (E0101).
     """
-    records: list[tuple[str, str, etree._Element | None, str]] = []
+    records: list[Record] = []
     root_is_tei = etree.QName(document.root).namespace == TEI_NS
     for entry in log:
         message = entry.message or ""
         if not root_is_tei and "validation root" in message:
             continue  # the document check (E0010/E0106 at the root) has said it better
-        element = _node_of(document, entry)
+        element = _child_named(_node_of(document, entry), message)
         if element is not None and element.tag.startswith(f"{{{TEI_NS}}}") and local_name(element) in hidden \
                 and "not-in-this-schema" in message:
             message = (f"<{local_name(element)}> is a TEI element, but not one of this schema's "
@@ -203,8 +254,10 @@ def translate_log(document: Document, log: Iterable[etree._LogEntry],
                        + f", where the schema expects TEI elements (xmlns=\"{TEI_NS}\"); "
                        "put it in the TEI namespace, or remove it")
         records.append((code, message, element, entry.type_name))
+    if not root_is_tei:
+        return []  # the document check (E0010/E0106 at the root) has said all there is to say
     precise = [r for r in records if not _CASCADE.search(r[1])]
-    kept = precise or records
+    kept = _drop_echoes(precise or records, siblings)
     diagnostics: list[Diagnostic] = []
     seen: set[tuple[str, int, int, str]] = set()
     for code, message, element, _ in kept:
@@ -301,12 +354,24 @@ class LxmlSchema(Schema):
 
     #: TEI elements that the schema declares only as unusable stubs (see edition.odd).
     hidden: frozenset[str] = frozenset()
+    #: Element names a RELAX NG grammar declares (to explain libxml2's vaguer reports).
+    declared: frozenset[str] = frozenset()
+    #: libxml2's RELAX NG validator also blames earlier siblings of an error.
+    echoes_siblings = False
 
     def iter_problems(self, document: Document) -> Iterator[Diagnostic]:
         validator = self.validator
         if validator.validate(document.tree):
             return
-        yield from translate_log(document, validator.error_log, self.hidden)
+        found = translate_log(document, validator.error_log, self.hidden, self.echoes_siblings)
+        for diagnostic in found:
+            name = re.match(r"<([\w.-]+)> is not allowed here", diagnostic.message)
+            if name and name.group(1) in self.declared:
+                # libxml2's RELAX NG validator says "not allowed" when an element's own
+                # attributes or content fail; say so, since the schema does know the element.
+                diagnostic = replace(diagnostic, message=diagnostic.message + (
+                    f"; the schema has <{name.group(1)}>: check its place, its attributes and its content"))
+            yield diagnostic
 
 
 def _first_line(error: Exception) -> str:
@@ -329,8 +394,11 @@ class RelaxNGSchema(LxmlSchema):
     """RELAX NG, XML syntax (lxml.etree.RelaxNG)."""
 
     kind = "RELAX NG"
+    echoes_siblings = True
 
     def _build(self, tree: etree._ElementTree) -> etree._Validator:
+        self.declared = frozenset((e.get("name") or "").rpartition(":")[2]
+                                  for e in tree.iter(f"{_R}element") if e.get("name"))
         return etree.RelaxNG(tree)
 
 
@@ -358,12 +426,12 @@ def edition_schema() -> XsdSchema:
 _SCHEMAS: dict[tuple[object, ...], Schema] = {}
 
 
-def _cached(key: tuple[object, ...], make: object) -> Schema:
+def _cached(key: tuple[object, ...], make: Callable[[], Schema]) -> Schema:
+    """One engine per key and process: compiled schemas are reused across documents."""
     schema = _SCHEMAS.get(key)
     if schema is None:
-        schema = make()  # type: ignore[operator]
-        _SCHEMAS[key] = schema
-    return schema  # type: ignore[return-value]
+        schema = _SCHEMAS[key] = make()
+    return schema
 
 
 def schema_from_file(path: Path) -> LxmlSchema:

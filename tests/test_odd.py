@@ -126,3 +126,10 @@ def test_a_small_odd_compiles_and_narrows(tmp_path: Path) -> None:
     assert not valid('<div type="x" n="1"><p>a</p></div>')  # @n deleted
     assert not valid('<div type="x"><p>a <hi>b</hi></p></div>')  # hi is not selected
     assert not valid('<div type="x"><head>h</head><p>a</p></div>')
+
+
+def test_the_odd_itself_is_valid_tei_all() -> None:
+    from edition.document import load
+    from edition.schema import TeiAllSchema
+
+    assert list(TeiAllSchema(shared_path("tei-p5", "tei_all.rng")).iter_problems(load(ODD))) == []

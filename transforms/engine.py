@@ -302,11 +302,7 @@ BUILTIN_WRITERS = {"html": "transforms.html", "text": "transforms.text", "pdf": 
 def _import_writer(module: str) -> None:
     import importlib
 
-    try:
-        importlib.import_module(module)
-    except ModuleNotFoundError as error:
-        if error.name != module:
-            raise
+    importlib.import_module(module)  # each writer module registers itself on import
 
 
 def load_writers() -> dict[str, type[Writer]]:

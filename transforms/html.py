@@ -679,8 +679,9 @@ class HtmlWriter(Writer[str]):
         (its path in the html folder, without suffix), ``root``
         (prefix back to the html folder), ``prev``/``next`` (href, label), ``page_of``
         (element → relative page), ``docid``, ``first`` (this unit lists the
-        file's authorities), ``volume`` (id, title) and ``preceding`` (pb elements
-        printed before the unit)."""
+        file's authorities), ``volume`` (id, title), ``preceding`` (pb elements
+        printed before the unit) and ``citation`` (the unit's metadata, when the
+        build has it already)."""
         renderer: Renderer[str] = Renderer(self, document, DEFAULT, options, unit)
         ctx = renderer.ctx
         ctx.state.update(phrasing=0, link=0, list=None, table=None, notes=[], ids={"main", "top", "notes-title"},
@@ -700,7 +701,7 @@ class HtmlWriter(Writer[str]):
         head_extra: list[str] = []
         cite_box = ""
         if citations is not None:
-            citation = citations.metadata(document, unit)
+            citation = options.get("citation") or citations.metadata(document, unit)
             for meta_name, meta_content in citations.highwire_meta(citation):
                 head_extra.append(f'<meta name="{attribute(meta_name)}" content="{attribute(meta_content)}">')
             canonical = citations.canonical_url(citation)
