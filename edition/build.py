@@ -41,6 +41,9 @@ DEFAULT_OUT = Path("_build") / "edition"
 DEFAULT_IN = Path("tei")
 #: The file that marks a folder as an edition build: only such a folder is replaced.
 MARKER = ".edition-build"
+#: The citation files (cite/): not a writer of the behaviour table but metadata of the header,
+#: chosen like an output with ``-f cite``.
+CITE = "cite"
 
 # A volume's body holds documents, chapter divisions with heads, and page
 # breaks; a file with paragraphs between its documents is one text and is
@@ -190,8 +193,8 @@ _LOADED: dict[str, Document] = {}
 
 def _render(task: _Task) -> tuple[list[_Rendered], list[Diagnostic]]:
     """Render some units of one file with every chosen writer (runs in a worker)."""
+    from transforms import citations
     from transforms.engine import get_writer
-    from transforms.html import _citations
 
     plan = task.plan
     try:
@@ -199,8 +202,8 @@ def _render(task: _Task) -> tuple[list[_Rendered], list[Diagnostic]]:
     except EditionError as error:
         return [], [error.diagnostic]
     units, is_volume = document_units(document)
-    citations = _citations()
-    writers = {name: get_writer(name)() for name in task.formats}
+    writers = {name: get_writer(name)() for name in task.formats if name != CITE}
+    wants_cite = CITE in task.formats
     page_of = {unit: f"{name}.html" for unit, name in zip(units, plan.names)} if is_volume else {}
     out: list[_Rendered] = []
     for index in task.indices:
@@ -209,13 +212,16 @@ def _render(task: _Task) -> tuple[list[_Rendered], list[Diagnostic]]:
         diagnostics: list[Diagnostic] = []
         cite: dict[str, bytes] = {}
         citation = None
-        if citations is not None and "html" in task.formats:
-            try:
+        try:
+            citation = citations.metadata(document, unit)  # once, for every output of this unit
+            if not is_volume or document.ref_of(unit):
+                # a volume's front and back matter pages are not cited documents: no warnings for them
+                diagnostics.extend(citation.warnings)
+            if wants_cite:
                 cite = {file: text.encode("utf-8")
-                        for file, text in citations.citation_files(document, unit).items()}
-                citation = citations.metadata(document, unit)  # once, for every writer of this unit
-            except EditionError as error:
-                diagnostics.append(error.diagnostic)
+                        for file, text in citations.citation_files(document, unit, citation).items()}
+        except EditionError as error:
+            diagnostics.append(error.diagnostic)
         options = dict(task.options)
         options.update(
             basename=name, page=page, root="../" if plan.folder else "", docid=plan.docid,
@@ -335,7 +341,8 @@ def build(paths: Sequence[str | os.PathLike[str]] = (), out: str | os.PathLike[s
     started = time.perf_counter()
     inputs = [Path(p) for p in paths] or [DEFAULT_IN]
     out_path = Path(out) if out is not None else DEFAULT_OUT
-    chosen = sorted({get_writer(name).name for name in formats} if formats else set(load_writers()))
+    chosen = sorted({name if name == CITE else get_writer(name).name for name in formats} if formats
+                    else {*load_writers(), CITE})
     check_out(out_path, inputs)
     options = dict(options or {})
     report = BuildReport(out=out_path, formats=chosen)
@@ -401,6 +408,8 @@ def build(paths: Sequence[str | os.PathLike[str]] = (), out: str | os.PathLike[s
     try:
         (temporary / MARKER).write_text("This folder is written by `edition build` and replaced as a whole.\n")
         for format_name in chosen:
+            if format_name == CITE:
+                continue
             writer = get_writer(format_name)()
             finished = writer.finish(records[format_name], options)
             for file, data in {**unit_files[format_name], **finished}.items():

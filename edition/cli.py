@@ -324,6 +324,14 @@ def cite(ref: str, paths: tuple[Path, ...], citation_format: str, no_text: bool)
         source = ("" if cited.citation.ref_source == "citeStructure"
                   else "; reference by fallback: division id, paragraph position")
         click.echo(f"{cited.passage.ref} ({cited.path}{source})")
+        # corpus engineer: our edition and the volume's copy are one work (edition/identity.py)
+        from .identity import same_document
+
+        work, holders = same_document(cited.path, cited.passage.ref, paths or (Path("tei"),))
+        if len(holders) > 1:
+            click.echo(f"The same document ({work}) is in {len(holders)} sources:")
+            for holder in holders:
+                click.echo(f"  {holder.path} ({holder.ref})")
         click.echo(cited.text)
         click.echo()
     formats = _CITE_FORMATS if citation_format == "all" else (citation_format,)

@@ -16,7 +16,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from lxml import etree
 
@@ -323,6 +323,9 @@ class Document:
         self.root: etree._Element = tree.getroot()
         self.path = path
         self.source = source
+        #: Indexes derived from the tree by other modules, built once per document
+        #: (keyed by "module.what"); the tree must not change once they exist.
+        self.cache: dict[str, Any] = {}
 
     # -- identity --------------------------------------------------------
     def __repr__(self) -> str:

@@ -163,12 +163,42 @@ def _valid_when(value: str | None) -> str | None:
 
 
 def _citations() -> Any:
-    """The citations module, or None while it is missing (no cite box then)."""
-    try:
-        from . import citations
-    except ImportError:
-        return None
+    from . import citations  # imported on first use: citeproc-py is not needed to validate
     return citations
+
+
+_CITATION_TAGS = frozenset({"i", "b", "em", "strong", "span", "sup", "sub"})
+
+
+def inline_markup(fragment: str) -> str:
+    """Re-serialise a formatter's HTML fragment keeping only bare phrase tags (i, b, …).
+
+    Why: citeproc's HTML carries the titles' italics, but its text comes from the TEI
+    header; nothing but these tags (and no attribute at all) may reach the page.
+    """
+    import lxml.html
+
+    try:
+        wrapper = lxml.html.fragment_fromstring(fragment, create_parent="span")
+    except (etree.ParserError, ValueError):
+        return escape(fragment)
+    parts: list[str] = []
+
+    def walk(node: etree._Element) -> None:
+        keep = isinstance(node.tag, str) and node.tag in _CITATION_TAGS and node is not wrapper
+        if keep:
+            parts.append(f"<{node.tag}>")
+        if node.text:
+            parts.append(escape(node.text))
+        for child in node:
+            walk(child)
+            if child.tail:
+                parts.append(escape(child.tail))
+        if keep:
+            parts.append(f"</{node.tag}>")
+
+    walk(wrapper)
+    return "".join(parts)
 
 
 def _json_script(data: Any) -> str:
@@ -708,7 +738,8 @@ class HtmlWriter(Writer[str]):
             if canonical and canonical.lower().startswith(("http://", "https://")):
                 head_extra.append(f'<link rel="canonical" href="{attribute(canonical)}">')
             head_extra.append(f'<script type="application/ld+json">{_json_script(citations.json_ld(citation))}</script>')
-            cite_box = self._cite_box(citations.render(citation, "chicago-note"), canonical,
+            cite_box = self._cite_box(inline_markup(citations.render(citation, "chicago-note", markup="html")),
+                                      canonical,
                                       options.get("cite_files", ()), root, page_path)
         header_title = ("" if is_division or ctx.state["titled_by_document"]
                         else f'<h1 class="title">{escape(title)}</h1>')
@@ -759,7 +790,7 @@ class HtmlWriter(Writer[str]):
     @staticmethod
     def _cite_box(chicago: str, canonical: str | None, files: Iterable[str], root: str, name: str) -> str:
         parts = ['<aside class="cite-box" aria-labelledby="cite-title"><h2 id="cite-title">Cite this document</h2>',
-                 f'<p class="cite-chicago">{escape(chicago)}</p>']
+                 f'<p class="cite-chicago">{chicago}</p>']
         if canonical:
             parts.append(f'<p class="cite-url">Canonical URL: <code>{escape(canonical)}</code></p>')
         links = [f'<li><a href="{attribute(root)}../cite/{attribute(name)}/{attribute(file)}" download>'
