@@ -26,7 +26,7 @@ import os
 import shutil
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,7 @@ from lxml import etree
 from .diagnostics import (Diagnostic, EditionError, EditionOutputError, EditionUsageError, exit_code,
                           sort_key, summary)
 from .document import XML_ID, Document, iter_sources, load, tei
+from .incremental import BuildCache, FileEntry, UnitEntry, diagnostic_from, file_digest, toolkit_key
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = Path("_build") / "edition"
@@ -332,8 +333,13 @@ def _write(root: Path, relative: str, data: bytes) -> None:
 
 def build(paths: Sequence[str | os.PathLike[str]] = (), out: str | os.PathLike[str] | None = None,
           formats: Sequence[str] | None = None, options: dict[str, Any] | None = None,
-          jobs: int | None = None) -> BuildReport:
-    """Build the edition of ``paths`` (default tei/) into ``out`` (default _build/edition)."""
+          jobs: int | None = None, incremental: bool = True) -> BuildReport:
+    """Build the edition of ``paths`` (default tei/) into ``out`` (default _build/edition).
+
+    With ``incremental`` (the default), files unchanged since the build already in ``out``
+    are not parsed or rendered again: their pages are taken from that build
+    (:mod:`edition.incremental`); index pages and tables of contents are always redone.
+    """
     from transforms.engine import get_writer, load_writers
 
     from .corpus import default_jobs, run_parallel
@@ -347,13 +353,30 @@ def build(paths: Sequence[str | os.PathLike[str]] = (), out: str | os.PathLike[s
     options = dict(options or {})
     report = BuildReport(out=out_path, formats=chosen)
 
+    writer_folders = {name: get_writer(name).name for name in chosen if name != CITE}
+    cache = BuildCache(out_path, toolkit_key(chosen, options) if incremental else None)
+
     # 1. plan: files → units → page names (parse errors are reported, the file skipped)
     plans: list[_FilePlan] = []
     unit_counts: list[int] = []
+    digests: list[str | None] = []
+    reused: dict[int, FileEntry] = {}
     taken: set[str] = set()
     documents: dict[str, Document] = {}
     for shown, path in iter_sources(inputs):
         report.inputs += 1
+        digest = file_digest(path) if cache.key else None
+        entry = cache.reusable(str(path), digest, writer_folders)
+        if entry is not None:
+            plan = _FilePlan(**BuildCache.decode(entry.plan))
+            claimed = plan.folder or plan.names[0]
+            if plan.shown == shown and claimed not in taken:
+                taken.add(claimed)
+                reused[len(plans)] = entry
+                plans.append(plan)
+                unit_counts.append(0)  # nothing to render
+                digests.append(digest)
+                continue
         try:
             document = load(path, display=shown)
         except EditionError as error:
@@ -363,9 +386,12 @@ def build(paths: Sequence[str | os.PathLike[str]] = (), out: str | os.PathLike[s
         documents[plan.path] = document
         plans.append(plan)
         unit_counts.append(len(plan.names))
+        digests.append(digest)
     jobs = jobs or default_jobs()
     tasks: list[_Task] = []
     for plan, count in zip(plans, unit_counts):
+        if not count:
+            continue
         # a volume is split in contiguous slices so that every core has a share of it
         slices = min(count, jobs) if count > 8 else 1
         size = -(-count // slices)
@@ -383,20 +409,46 @@ def build(paths: Sequence[str | os.PathLike[str]] = (), out: str | os.PathLike[s
         rendered_tasks = list(zip(tasks, run_parallel(_render, tasks, jobs=jobs, label="building")))
     finally:
         _LOADED.clear()
+    # each unit's outputs, by plan: (unit index, {format: (files, record)}, cite files, diagnostics)
+    Outcome = tuple[int, dict[str, tuple[dict[str, bytes], Any]], dict[str, bytes], list[Diagnostic]]
+    outcomes: list[list[Outcome]] = [[] for _ in plans]
+    plan_index = {id(plan): position for position, plan in enumerate(plans)}
     for task, (rendered, problems) in rendered_tasks:
         report.diagnostics.extend(problems)
         folder = f"{task.plan.folder}/" if task.plan.folder else ""
         for item in rendered:
-            report.units += 1
-            report.diagnostics.extend(item.diagnostics)
             page = folder + task.plan.names[item.unit]
-            for file, data in item.cite.items():
-                cite_files[f"{page}/{file}"] = data
+            found = list(item.diagnostics)
+            outputs: dict[str, tuple[dict[str, bytes], Any]] = {}
             for format_name, result in item.results.items():
-                report.diagnostics.extend(result.diagnostics)
-                records[format_name].append(result.record)
-                for file, data in result.files.items():
-                    unit_files[format_name][folder + file] = data
+                found.extend(result.diagnostics)
+                outputs[format_name] = ({folder + file: data for file, data in result.files.items()},
+                                        result.record)
+            cite = {f"{page}/{file}": data for file, data in item.cite.items()}
+            outcomes[plan_index[id(task.plan)]].append((item.unit, outputs, cite, found))
+    for position, entry in reused.items():
+        for unit_number, unit in enumerate(entry.units):
+            outputs = {format_name: ({file: cache.read(writer_folders[format_name], file) for file in files},
+                                     BuildCache.decode(unit.records.get(format_name)))
+                       for format_name, files in unit.files.items()}
+            cite = {file: cache.read(CITE, file) for file in unit.cite}
+            outcomes[position].append((unit_number, outputs, cite, [diagnostic_from(d) for d in unit.diagnostics]))
+    # assembled in plan order (the order of the inputs), so every writer's finish() sees the same records
+    for position, plan in enumerate(plans):
+        entries: list[UnitEntry] = []
+        for _, outputs, cite, found in sorted(outcomes[position], key=lambda outcome: outcome[0]):
+            report.units += 1
+            report.diagnostics.extend(found)
+            entry_unit = UnitEntry(cite=sorted(cite), diagnostics=[d.as_dict() for d in found])
+            cite_files.update(cite)
+            for format_name, (files, record) in outputs.items():
+                records[format_name].append(record)
+                unit_files[format_name].update(files)
+                entry_unit.files[format_name] = sorted(files)
+                entry_unit.records[format_name] = record
+            entries.append(entry_unit)
+        if digests[position] and len(entries) == len(plan.names):
+            cache.remember(plan.path, FileEntry(digests[position], asdict(plan), entries))
 
     # 3. assemble into a temporary sibling of out
     out_path.parent.mkdir(parents=True, exist_ok=True)
@@ -416,8 +468,9 @@ def build(paths: Sequence[str | os.PathLike[str]] = (), out: str | os.PathLike[s
                 _write(temporary / writer.name, file, data)
                 report.files += 1
         for file, data in cite_files.items():
-            _write(temporary / "cite", file, data)
+            _write(temporary / CITE, file, data)
             report.files += 1
+        cache.write(temporary)
         # 4. swap
         swap(temporary, out_path)
     except OSError as error:

@@ -362,11 +362,22 @@ def cite(ref: str, paths: tuple[Path, ...], citation_format: str, no_text: bool)
 @click.option("--pages/--no-pages", default=None, help="Text output: show [Page N] markers.")
 @click.option("--diplomatic", is_flag=True, default=None,
               help="Text output: the text as printed (sic, orig, abbr) instead of the reading text.")
+@click.option("--page-size", type=click.Choice(["frus", "a4", "letter"]), default=None,
+              help="Print edition: page size (default frus, the printed volumes' 6 x 9 in).")
+@click.option("--pdf-variant", default=None, metavar="NAME",
+              help="Print edition: pdf/ua-1 (default), pdf/a-3b, … or none.")
+@click.option("--whole-pdf/--no-whole-pdf", default=None,
+              help="Print edition: one PDF of the whole edition besides one per document "
+                   "(default: when there are 2 to 60 documents; a 400-document volume takes minutes).")
+@click.option("--full", is_flag=True,
+              help="Rebuild everything. By default files unchanged since the build in --out are "
+                   "not parsed or rendered again (their pages are reused; index pages are redone).")
 @_jobs_option
 @_fail_cleanly
 def build(paths: tuple[Path, ...], out: Path | None, formats: tuple[str, ...], width: int | None,
-          pages: bool | None, diplomatic: bool | None, jobs: int | None) -> None:
-    """Build the edition: web pages (html/), plain text (text/), citations (cite/).
+          pages: bool | None, diplomatic: bool | None, page_size: str | None, pdf_variant: str | None,
+          whole_pdf: bool | None, full: bool, jobs: int | None) -> None:
+    """Build the edition: web pages (html/), plain text (text/), print (pdf/), citations (cite/).
 
     PATHS are TEI files or folders (default: tei/).  A file holding many
     documents (a FRUS volume) becomes a folder of pages with a table of
@@ -381,12 +392,15 @@ def build(paths: tuple[Path, ...], out: Path | None, formats: tuple[str, ...], w
         edition build
         edition build --out /tmp/frus ../shared/corpus/frus/frus1958-60v19.xml
         edition build -f text --width 72 --diplomatic tei/
+        edition build -f pdf --page-size a4 tei/
     """
     from .build import build as run_build
 
-    options = {name: value for name, value in (("width", width), ("pages", pages), ("diplomatic", diplomatic))
-               if value is not None}
-    report = run_build(paths, out=out, formats=formats or None, options=options, jobs=jobs)
+    chosen = (("width", width), ("pages", pages), ("diplomatic", diplomatic), ("page_size", page_size),
+              ("pdf_variant", pdf_variant), ("whole_pdf", whole_pdf))
+    options = {name: value for name, value in chosen if value is not None}
+    report = run_build(paths, out=out, formats=formats or None, options=options, jobs=jobs,
+                       incremental=not full)
     for diagnostic in report.diagnostics:
         click.echo(str(diagnostic))
     click.echo(report.summary(), err=True)

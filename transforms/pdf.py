@@ -428,7 +428,7 @@ class PdfWriter(Writer[str]):
         path = f"{options['basename']}.pdf" if options.get("basename") else self._unit_path(document, unit)
         record = {
             "path": path, "source": document.path, "ref": info["ref"], "title": info["title"],
-            "pages": rendered.pages, "bytes": len(rendered.pdf), "seconds": round(rendered.seconds, 3),
+            "pages": rendered.pages, "bytes": len(rendered.pdf),
             **prepared.edition_record(),
         }
         return UnitResult(files={path: rendered.pdf}, record=record, diagnostics=diagnostics)

@@ -1,0 +1,159 @@
+"""Incremental builds: what an earlier build made of each unchanged input is reused.
+
+Each build leaves a manifest (``.edition-manifest.json``) in its output: the
+content hash of every input file, its page plan, and for each of its units
+the files every output wrote, the writers' summary records and the
+diagnostics.  The next build into the same folder parses and renders only the
+files whose bytes changed; the others' files are taken from the previous
+edition, and every writer's ``finish()`` (index pages, tables of contents)
+runs again over all records, so pages that depend on several files are
+always current.  The manifest is keyed by the toolkit's own code, the chosen
+outputs and their options: any change there rebuilds everything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .diagnostics import CODES, Diagnostic
+
+MANIFEST = ".edition-manifest.json"
+VERSION = 1
+_CODE_ROOTS = ("edition", "transforms")
+_REPO = Path(__file__).resolve().parents[1]
+
+
+def _encode(value: Any) -> Any:
+    """JSON with tuples kept as tuples (writers' records use them)."""
+    if isinstance(value, tuple):
+        return {"__tuple__": [_encode(item) for item in value]}
+    if isinstance(value, list):
+        return [_encode(item) for item in value]
+    if isinstance(value, dict):
+        if not all(isinstance(key, str) for key in value):
+            raise TypeError("record keys must be strings")
+        return {key: _encode(item) for key, item in value.items()}
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    raise TypeError(f"{type(value).__name__} is not a JSON value")
+
+
+def _decode(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_decode(item) for item in value]
+    if isinstance(value, dict):
+        if set(value) == {"__tuple__"}:
+            return tuple(_decode(item) for item in value["__tuple__"])
+        return {key: _decode(item) for key, item in value.items()}
+    return value
+
+
+def toolkit_key(formats: list[str], options: dict[str, Any]) -> str | None:
+    """Hash of the code that renders, the outputs and their options (None: not cacheable)."""
+    digest = hashlib.sha256()
+    for root in _CODE_ROOTS:
+        for path in sorted((_REPO / root).rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                digest.update(str(path.relative_to(_REPO)).encode())
+                digest.update(path.read_bytes())
+    try:
+        digest.update(json.dumps([formats, _encode(options)], sort_keys=True).encode())
+    except TypeError:
+        return None
+    return digest.hexdigest()
+
+
+def file_digest(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def diagnostic_from(record: dict[str, Any]) -> Diagnostic:
+    return Diagnostic.make(record["code"], record["message"], path=record["path"], line=record["line"],
+                           column=record["column"], xpath=record["xpath"], ref=record["ref"])
+
+
+@dataclass
+class UnitEntry:
+    """What one unit of a file produced: files and records per output, cite files, diagnostics."""
+
+    files: dict[str, list[str]] = field(default_factory=dict)
+    records: dict[str, Any] = field(default_factory=dict)
+    cite: list[str] = field(default_factory=list)
+    diagnostics: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class FileEntry:
+    digest: str
+    plan: dict[str, Any]
+    units: list[UnitEntry]
+
+
+class BuildCache:
+    """The previous build's manifest, and the next one being written."""
+
+    def __init__(self, out: Path, key: str | None) -> None:
+        self.out = out
+        self.key = key
+        self.previous: dict[str, FileEntry] = {}
+        self.current: dict[str, FileEntry] = {}
+        if key is None:
+            return
+        try:
+            data = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+            if data.get("version") == VERSION and data.get("key") == key:
+                for path, entry in data["files"].items():
+                    units = [UnitEntry(**unit) for unit in entry["units"]]
+                    self.previous[path] = FileEntry(entry["digest"], entry["plan"], units)
+        except (OSError, ValueError, KeyError, TypeError):
+            self.previous = {}  # no usable manifest: everything is rebuilt
+
+    def reusable(self, path: str, digest: str | None, writers: dict[str, str]) -> FileEntry | None:
+        """The previous entry of an unchanged file whose outputs are all still there."""
+        entry = self.previous.get(path)
+        if entry is None or digest is None or entry.digest != digest:
+            return None
+        for unit in entry.units:
+            for format_name, files in unit.files.items():
+                if format_name not in writers:
+                    return None
+                folder = self.out / writers[format_name]
+                if not all((folder / file).is_file() for file in files):
+                    return None
+            if not all((self.out / "cite" / file).is_file() for file in unit.cite):
+                return None
+            if any(d.get("code") not in CODES for d in unit.diagnostics):
+                return None
+        return entry
+
+    def read(self, folder: str, file: str) -> bytes:
+        return (self.out / folder / file).read_bytes()
+
+    def remember(self, path: str, entry: FileEntry) -> None:
+        self.current[path] = entry
+
+    def write(self, folder: Path) -> None:
+        """Write the manifest of the build in ``folder`` (skipped if a record is not plain data)."""
+        if self.key is None:
+            return
+        try:
+            payload = {"version": VERSION, "key": self.key, "files": {
+                path: {"digest": entry.digest, "plan": _encode(entry.plan),
+                       "units": [{"files": unit.files, "records": _encode(unit.records), "cite": unit.cite,
+                                  "diagnostics": unit.diagnostics} for unit in entry.units]}
+                for path, entry in sorted(self.current.items())}}
+            text = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        except TypeError:
+            return  # the next build is a full one
+        (folder / MANIFEST).write_text(text, encoding="utf-8")
+
+    @staticmethod
+    def decode(value: Any) -> Any:
+        return _decode(value)
