@@ -65,6 +65,7 @@ class BuildReport:
     inputs: int = 0
     units: int = 0
     files: int = 0
+    reused: int = 0
     seconds: float = 0.0
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
@@ -74,7 +75,8 @@ class BuildReport:
 
     def summary(self) -> str:
         checked = summary(self.diagnostics, self.inputs).replace("checked", "built")
-        return (f"{checked}; {self.units} pages, {self.files} files in {self.out} "
+        unchanged = f" ({self.reused} unchanged, reused)" if self.reused else ""
+        return (f"{checked}{unchanged}; {self.units} pages, {self.files} files in {self.out} "
                 f"({', '.join(self.formats)}) in {self.seconds:.2f} s")
 
 
@@ -354,7 +356,7 @@ def build(paths: Sequence[str | os.PathLike[str]] = (), out: str | os.PathLike[s
     report = BuildReport(out=out_path, formats=chosen)
 
     writer_folders = {name: get_writer(name).name for name in chosen if name != CITE}
-    cache = BuildCache(out_path, toolkit_key(chosen, options) if incremental else None)
+    cache = BuildCache(out_path, toolkit_key(chosen, options), reuse=incremental)
 
     # 1. plan: files → units → page names (parse errors are reported, the file skipped)
     plans: list[_FilePlan] = []
@@ -373,6 +375,7 @@ def build(paths: Sequence[str | os.PathLike[str]] = (), out: str | os.PathLike[s
             if plan.shown == shown and claimed not in taken:
                 taken.add(claimed)
                 reused[len(plans)] = entry
+                report.reused += 1
                 plans.append(plan)
                 unit_counts.append(0)  # nothing to render
                 digests.append(digest)

@@ -99,12 +99,12 @@ class FileEntry:
 class BuildCache:
     """The previous build's manifest, and the next one being written."""
 
-    def __init__(self, out: Path, key: str | None) -> None:
+    def __init__(self, out: Path, key: str | None, reuse: bool = True) -> None:
         self.out = out
         self.key = key
         self.previous: dict[str, FileEntry] = {}
         self.current: dict[str, FileEntry] = {}
-        if key is None:
+        if key is None or not reuse:
             return
         try:
             data = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
