@@ -236,6 +236,38 @@ def scale_rows(runs: int, scratch: Path) -> list[Row]:
     return rows
 
 
+def incremental_rows(runs: int, scratch: Path) -> list[Row]:
+    """Rebuilds into the same folder: nothing changed, then one of the 63 documents changed
+    (a comment appended, a new one each run) beside the volume, against the full build."""
+    corpus = scratch / "corpus"
+    shutil.copytree(SHARED / "corpus", corpus)
+    for path in corpus.rglob("*"):
+        path.chmod(0o755 if path.is_dir() else 0o644)  # ../shared is read-only; the copy is ours
+    changed = sorted((corpus / "frus-history-documents").glob("*.xml"))[0]
+    out = scratch / "incremental"
+    command = build_command(out, [corpus], ["html", "text", "cite"])
+    label = "whole corpus"
+    full_times, full_peak = [], 0
+    for _ in range(max(1, runs // 2)):
+        shutil.rmtree(out, ignore_errors=True)
+        elapsed, peak, _ = run_once(command)
+        full_times.append(elapsed)
+        full_peak = max(full_peak, peak)
+    full = Measure(statistics.median(full_times), full_times, full_peak / 1024, {0})
+    same = measure(command, runs)
+    times, peak, codes = [], 0, set()
+    for run in range(runs):
+        with changed.open("a", encoding="utf-8") as stream:
+            stream.write(f"\n<!-- bench edit {run} -->\n")
+        elapsed, rss, code = run_once(command)
+        times.append(elapsed)
+        peak, codes = max(peak, rss), codes | {code}
+    one = Measure(statistics.median(times), times, peak / 1024, codes)
+    return [Row(label, "edition build, from scratch (baseline)", full),
+            Row(label, "rebuild, nothing changed", same, "scratch", same.median / full.median),
+            Row(label, "rebuild, 1 of the 63 documents changed", one, "scratch", one.median / full.median)]
+
+
 def memory_lines(scratch: Path) -> list[str]:
     """Peak RSS on the volume against two baselines: a bare ``edition --version`` (the
     interpreter and the CLI), and the same command on the 16 KB memo (every library the
@@ -279,7 +311,7 @@ def print_table(rows: list[Row]) -> None:
               f"| {goal:>5} | {row.verdict:5} | {peak:>8} | {codes:>4} |")
 
 
-SECTIONS = ["validate", "query", "build", "pdf", "scale", "memory"]
+SECTIONS = ["validate", "query", "build", "pdf", "scale", "incremental", "memory"]
 
 
 def main() -> int:
@@ -311,6 +343,9 @@ def main() -> int:
         if "scale" in sections:
             print("bench: --jobs 1 against --jobs 2", file=sys.stderr)
             rows += scale_rows(args.runs, scratch)
+        if "incremental" in sections:
+            print("bench: incremental rebuilds", file=sys.stderr)
+            rows += incremental_rows(args.runs, scratch)
         if "memory" in sections:
             print("bench: memory", file=sys.stderr)
             notes = memory_lines(scratch)

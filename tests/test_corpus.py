@@ -213,3 +213,11 @@ def test_cite_of_one_source_says_nothing_more() -> None:
     result = run("cite", "d300", str(MEMO))
     assert result.exit_code == 0, result.output
     assert "same document" not in result.stdout
+
+
+def test_process_pool_keeps_input_order_with_the_warm_up_task() -> None:
+    """Many tasks: the first runs in the parent before the pool forks; order is kept."""
+    from edition.corpus import run_parallel
+
+    assert list(run_parallel(abs, [-n for n in range(20)], jobs=2)) == list(range(20))
+    assert list(run_parallel(abs, [-1, -2], jobs=2)) == [1, 2]
