@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from lxml import etree
 
 from .diagnostics import Diagnostic, EditionError, EditionReferenceError, EditionUsageError
-from .document import iter_sources, load, local_name, tei
+from .document import iter_sources, load
 
 if TYPE_CHECKING:
     from transforms.citations import Citation
@@ -101,69 +101,14 @@ def _unresolved(document: Document, wanted: str, given: str) -> EditionReference
 
 # -- reading text ----------------------------------------------------------------
 
-#: Elements read as blocks of their own (separated by a blank line) when a whole division is cited.
-_BLOCKS = {"head", "p", "ab", "dateline", "opener", "closer", "salute", "signed", "byline",
-           "trailer", "item", "label", "l", "postscript", "docAuthor", "docDate"}
-_PREFERRED = ("corr", "reg", "expan")
-
-
-def _inline(element: etree._Element, parts: list[str]) -> None:
-    if not isinstance(element.tag, str):
-        return
-    name = local_name(element)
-    if name == "note":
-        return
-    if name in ("lb", "cb"):
-        parts.append(" ")
-        return
-    if name == "choice":
-        children = [c for c in element if isinstance(c.tag, str)]
-        chosen = next((c for want in _PREFERRED for c in children if local_name(c) == want),
-                      children[0] if children else None)
-        if chosen is not None:
-            _inline(chosen, parts)
-        return
-    parts.append(element.text or "")
-    for child in element:
-        _inline(child, parts)
-        parts.append(child.tail or "")
-
-
-def _normalise(parts: Iterable[str]) -> str:
-    return re.sub(r"\s+", " ", "".join(parts)).strip()
-
-
 def passage_text(document: Document, element: etree._Element) -> str:
-    """Plain reading text of ``element``: corrections, regularisations and expansions
-    chosen over what they replace, notes left out, whitespace normalised; a division
-    gives one paragraph per block (head, dateline, paragraphs) separated by blank lines."""
-    if local_name(element) in _BLOCKS:
-        parts: list[str] = []
-        _inline(element, parts)
-        return _normalise(parts)
-    blocks: list[str] = []
-    for node in element.iter():
-        if not isinstance(node.tag, str) or local_name(node) not in _BLOCKS:
-            continue
-        ancestor = node.getparent()
-        nested = False
-        while ancestor is not None and ancestor is not element:
-            if local_name(ancestor) in _BLOCKS or ancestor.tag == tei("note"):
-                nested = True
-                break
-            ancestor = ancestor.getparent()
-        if nested:
-            continue
-        parts = []
-        _inline(node, parts)
-        text = _normalise(parts)
-        if text:
-            blocks.append(text)
-    if not blocks:
-        parts = []
-        _inline(element, parts)
-        return _normalise(parts)
-    return "\n\n".join(blocks)
+    """Plain reading text of ``element`` as the text writer renders it (the same behaviour
+    table as every output): corrections over what they replace, notes left out, one line
+    per paragraph; a division gives its blocks (head, dateline, paragraphs) separated by
+    blank lines."""
+    from transforms.text import plain
+
+    return plain(document, element)
 
 
 def fallback_notice(document: Document) -> Diagnostic | None:

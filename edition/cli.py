@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 import click
 
-from .diagnostics import (CODES, EditionError, EditionUsageError, Severity, to_json)
+from .diagnostics import (CODES, EditionError, EditionUsageError, to_json)
 
 F = TypeVar("F", bound=Callable[..., Any])
 

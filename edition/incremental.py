@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .diagnostics import CODES, Diagnostic
+from .diagnostics import CODES, Diagnostic, EditionError
 
 MANIFEST = ".edition-manifest.json"
 VERSION = 1
@@ -68,9 +68,17 @@ def toolkit_key(formats: list[str], options: dict[str, Any]) -> str | None:
 
 
 def file_digest(path: Path) -> str | None:
+    """SHA-256 of a regular file, None for anything else.
+
+    Read through :func:`~edition.document.read_source`, which refuses named
+    pipes and devices unread and bounds the size: ``read_bytes()`` on a pipe
+    or /dev/zero would never return.
+    """
+    from .document import read_source
+
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:
+        return hashlib.sha256(read_source(path)).hexdigest()
+    except EditionError:
         return None
 
 

@@ -9,10 +9,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from lxml import etree, html
+from lxml import html
 
 from edition.document import parse
-from transforms.engine import Renderer, get_writer
+from transforms.engine import get_writer
 
 REPO = Path(__file__).resolve().parents[1]
 VNU = REPO / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"

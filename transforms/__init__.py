@@ -13,6 +13,6 @@ from .behaviours import DEFAULT, FALLBACK, VOCABULARY, BehaviourTable, Model
 from .engine import (BUILTIN_WRITERS, WRITERS, Renderer, UnitResult, UnknownWriterError, Writer,
                      get_writer, load_writers, missing_behaviours, register_writer)
 
-__all__ = ["DEFAULT", "FALLBACK", "VOCABULARY", "BehaviourTable", "Model", "Renderer", "UnitResult",
+__all__ = ["BUILTIN_WRITERS", "DEFAULT", "FALLBACK", "VOCABULARY", "BehaviourTable", "Model", "Renderer", "UnitResult",
            "UnknownWriterError", "WRITERS", "Writer", "get_writer", "load_writers", "missing_behaviours",
            "register_writer"]

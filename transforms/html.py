@@ -730,17 +730,16 @@ class HtmlWriter(Writer[str]):
         citations = _citations()
         head_extra: list[str] = []
         cite_box = ""
-        if citations is not None:
-            citation = options.get("citation") or citations.metadata(document, unit)
-            for meta_name, meta_content in citations.highwire_meta(citation):
-                head_extra.append(f'<meta name="{attribute(meta_name)}" content="{attribute(meta_content)}">')
-            canonical = citations.canonical_url(citation)
-            if canonical and canonical.lower().startswith(("http://", "https://")):
-                head_extra.append(f'<link rel="canonical" href="{attribute(canonical)}">')
-            head_extra.append(f'<script type="application/ld+json">{_json_script(citations.json_ld(citation))}</script>')
-            cite_box = self._cite_box(inline_markup(citations.render(citation, "chicago-note", markup="html")),
-                                      canonical,
-                                      options.get("cite_files", ()), root, page_path)
+        citation = options.get("citation") or citations.metadata(document, unit)
+        for meta_name, meta_content in citations.highwire_meta(citation):
+            head_extra.append(f'<meta name="{attribute(meta_name)}" content="{attribute(meta_content)}">')
+        canonical = citations.canonical_url(citation)
+        if canonical and canonical.lower().startswith(("http://", "https://")):
+            head_extra.append(f'<link rel="canonical" href="{attribute(canonical)}">')
+        head_extra.append(f'<script type="application/ld+json">{_json_script(citations.json_ld(citation))}</script>')
+        cite_box = self._cite_box(inline_markup(citations.render(citation, "chicago-note", markup="html")),
+                                  canonical,
+                                  options.get("cite_files", ()), root, page_path)
         header_title = ("" if is_division or ctx.state["titled_by_document"]
                         else f'<h1 class="title">{escape(title)}</h1>')
         switch = ""
