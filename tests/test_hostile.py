@@ -274,7 +274,7 @@ def catalogue_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[
         paths[entry.name] = path = materialise(entry, folder)
         for command, args in four_commands(path, folder.parent / "out").items():
             commands[f"{entry.name} {command}"] = args
-    results = run_commands(commands, root, timeout=HANG_GUARD * 3)
+    results = run_commands(commands, root, timeout=HANG_GUARD + 60)
     return {entry.name: (paths[entry.name],
                          {key.rpartition(" ")[2]: value for key, value in results.items()
                           if key.rpartition(" ")[0] == entry.name})

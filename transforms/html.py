@@ -729,7 +729,6 @@ class HtmlWriter(Writer[str]):
         root = options.get("root", "")
         citations = _citations()
         head_extra: list[str] = []
-        cite_box = ""
         citation = options.get("citation") or citations.metadata(document, unit)
         for meta_name, meta_content in citations.highwire_meta(citation):
             head_extra.append(f'<meta name="{attribute(meta_name)}" content="{attribute(meta_content)}">')
