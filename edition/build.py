@@ -453,6 +453,15 @@ def build(paths: Sequence[str | os.PathLike[str]] = (), out: str | os.PathLike[s
         if digests[position] and len(entries) == len(plan.names):
             cache.remember(plan.path, FileEntry(digests[position], asdict(plan), entries))
 
+    if report.inputs and not report.units:
+        # every input failed: an empty edition must not replace the previous one
+        report.diagnostics.append(Diagnostic.make(
+            "E0602", f"nothing could be built from the input; {out_path} is left as it was",
+            path=str(out_path)))
+        report.diagnostics.sort(key=sort_key)
+        report.seconds = time.perf_counter() - started
+        return report
+
     # 3. assemble into a temporary sibling of out
     out_path.parent.mkdir(parents=True, exist_ok=True)
     _clean_stale(out_path)

@@ -201,3 +201,19 @@ def test_the_volume_builds_page_by_page_with_every_word(tmp_path: Path, frus_vol
         for diplomatic in (False, True):
             expected = tei_words(unit, diplomatic=diplomatic, note_scope=lambda element: False)
             assert_in_order(expected, visible_words(data, diplomatic), page.name)
+
+
+def test_a_build_whose_every_input_fails_keeps_the_previous_edition(tmp_path) -> None:
+    from edition.build import build
+
+    good = tmp_path / "good.xml"
+    good.write_bytes((REPO / "tei" / "frus1958-60v19-d300.xml").read_bytes())
+    out = tmp_path / "out"
+    assert build([good], out=out, formats=["text"], jobs=1).exit_code == 0
+    before = (out / "text" / "d300.txt").read_bytes()
+    bad = tmp_path / "bad.xml"
+    bad.write_text("<TEI xmlns='http://www.tei-c.org/ns/1.0'><unclosed></TEI>", encoding="utf-8")
+    report = build([bad], out=out, formats=["text"], jobs=1)
+    assert report.exit_code == 1 and report.units == 0
+    assert [d.code for d in report.diagnostics] == ["E0002", "E0602"]
+    assert (out / "text" / "d300.txt").read_bytes() == before
