@@ -53,6 +53,10 @@ def work_id(document: Document, ref_or_unit: str | etree._Element) -> str | None
     if volume is None:
         return None
     ref = ref_or_unit if isinstance(ref_or_unit, str) else document.citer.ref_of(ref_or_unit)
+    if not ref and not isinstance(ref_or_unit, str):
+        # a one-document edition is rendered from its <text>, which encloses its only unit
+        top = [unit.ref for unit in document.citer.units if unit.parent is None]
+        ref = top[0] if len(top) == 1 else ""
     return f"{volume}/{top_ref(ref)}" if ref else None
 
 

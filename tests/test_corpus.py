@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from conftest import MEMO, shared_path
 from edition.cli import cli
-from edition.document import load
+from edition.document import load, tei
 from edition.identity import holdings, volume_id, work_id, works
 
 VOLUME_DOCUMENTS = 404
@@ -188,6 +188,8 @@ def test_memo_and_volume_document_300_are_one_work(frus_volume: Path, frus_excer
     assert volume_id(memo) == volume_id(volume) == "frus1958-60v19"
     assert work_id(memo, "d300") == work_id(volume, "d300") == "frus1958-60v19/d300"
     assert work_id(memo, "d300.p4") == "frus1958-60v19/d300"
+    # the memo's page is rendered from its <text>, which encloses its one unit
+    assert work_id(memo, memo.root.find(tei("text"))) == "frus1958-60v19/d300"
     assert len(works(volume)) == VOLUME_DOCUMENTS
     found = holdings("frus1958-60v19/d300", [MEMO, frus_excerpt, frus_volume])
     assert [(Path(h.path).name, h.ref) for h in found] == [
@@ -221,3 +223,17 @@ def test_process_pool_keeps_input_order_with_the_warm_up_task() -> None:
 
     assert list(run_parallel(abs, [-n for n in range(20)], jobs=2)) == list(range(20))
     assert list(run_parallel(abs, [-1, -2], jobs=2)) == [1, 2]
+
+
+def test_build_index_links_the_copies_of_one_document(frus_excerpt: Path, tmp_path: Path) -> None:
+    """Our memo and the excerpt's document 300 in one build: the index links both copies."""
+    out = tmp_path / "edition"
+    result = run("build", "--out", str(out), "-f", "html", str(MEMO), str(frus_excerpt))
+    assert result.exit_code == 0, result.output[-2000:]
+    index = (out / "html" / "index.html").read_text(encoding="utf-8")
+    section = index[index.index('id="same-document"'):]
+    item = re.search(r"<li>[^\n]*?\(frus1958-60v19/d300\)[^\n]*?</li>", section).group(0)
+    pages = re.findall(r'href="([^"]+)"', item)
+    assert len(pages) == 2 and "frus1958-60v19-d299-d302-context/d300.html" in pages
+    for page in pages:
+        assert (out / "html" / page).is_file()

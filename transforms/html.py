@@ -31,6 +31,7 @@ from typing import Any
 from lxml import etree
 
 from edition.document import NAMESPACES, XML_ID, XML_LANG, Document, local_name, tei
+from edition.identity import work_id
 
 from .behaviours import DEFAULT, Model
 from .engine import Content, Context, Renderer, UnitResult, Writer, register_writer
@@ -761,7 +762,7 @@ class HtmlWriter(Writer[str]):
         mentions = ctx.state["mentions"]
         record: dict[str, Any] = {
             "page": f"{page_path}.html", "title": title, "ref": ctx.state["refs"].get(unit, ""),
-            "date": unit_date(document, unit), "source": document.path,
+            "date": unit_date(document, unit), "source": document.path, "work": work_id(document, unit),
             "volume": options.get("volume"), "chapters": options.get("chapters", []),
             "mentions": mentions, "entries": ctx.state["entries"],
         }
@@ -837,11 +838,31 @@ class HtmlWriter(Writer[str]):
                 main=f'<main id="main" tabindex="-1"><h1>{escape(vtitle)}</h1>{_toc(members, vid)}</main>',
             ).encode("utf-8")
         main = (f'<main id="main" tabindex="-1"><h1>{escape(title)}</h1><h2>Documents</h2>'
-                f'<ul class="documents">{"".join(items)}</ul></main>')
+                f'<ul class="documents">{"".join(items)}</ul>{_same_works(records)}</main>')
         files["index.html"] = render_page(title=title, lang="en", root="", main=main).encode("utf-8")
         for kind, page in _index_pages(records).items():
             files[INDEXES[kind][0]] = page.encode("utf-8")
         return files
+
+
+def _same_works(records: list[dict[str, Any]]) -> str:
+    """The index's list of documents held by several sources (our edition and a volume's copy:
+    one FRUS work identifier, see edition/identity.py), each linked to every copy."""
+    works: dict[str, list[dict[str, Any]]] = {}
+    for record in records:
+        if record.get("work"):
+            works.setdefault(record["work"], []).append(record)
+    items = []
+    for work, copies in works.items():
+        if len(copies) < 2:
+            continue
+        links = "; ".join(f'<a href="{attribute(r["page"])}">{escape(Path(r["source"]).name)}</a>' for r in copies)
+        items.append(f'<li><cite>{escape(copies[0]["title"])}</cite> <span class="work">({escape(work)})</span>: '
+                     f'{links}</li>')
+    if not items:
+        return ""
+    return ('<h2 id="same-document">The same document in several sources</h2>'
+            f'<ul class="same-work">{"".join(items)}</ul>')
 
 
 # -- page parts ------------------------------------------------------------------------
