@@ -328,7 +328,18 @@ def _clean_stale(out: Path) -> None:
 def _write(root: Path, relative: str, data: bytes) -> None:
     target = root / relative
     target.parent.mkdir(parents=True, exist_ok=True)
+    # replace, never write through: the file may be a hard link into the previous edition
+    target.unlink(missing_ok=True)
     target.write_bytes(data)
+
+
+def _reuse(previous: Path, target: Path) -> None:
+    """Take an unchanged file from the previous edition: a hard link (no copy), else a copy."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(previous, target)
+    except OSError:
+        shutil.copyfile(previous, target)
 
 
 # -- the build -------------------------------------------------------------------------
@@ -404,84 +415,91 @@ def build(paths: Sequence[str | os.PathLike[str]] = (), out: str | os.PathLike[s
         _LOADED.update(documents)
     documents.clear()
 
-    # 2. render in workers; results come back in task order, so output is deterministic
-    unit_files: dict[str, dict[str, bytes]] = {name: {} for name in chosen}
-    records: dict[str, list[dict[str, Any]]] = {name: [] for name in chosen}
-    cite_files: dict[str, bytes] = {}
-    try:
-        rendered_tasks = list(zip(tasks, run_parallel(_render, tasks, jobs=jobs, label="building")))
-    finally:
-        _LOADED.clear()
-    # each unit's outputs, by plan: (unit index, {format: (files, record)}, cite files, diagnostics)
-    Outcome = tuple[int, dict[str, tuple[dict[str, bytes], Any]], dict[str, bytes], list[Diagnostic]]
-    outcomes: list[list[Outcome]] = [[] for _ in plans]
-    plan_index = {id(plan): position for position, plan in enumerate(plans)}
-    for task, (rendered, problems) in rendered_tasks:
-        report.diagnostics.extend(problems)
-        folder = f"{task.plan.folder}/" if task.plan.folder else ""
-        for item in rendered:
-            page = folder + task.plan.names[item.unit]
-            found = list(item.diagnostics)
-            outputs: dict[str, tuple[dict[str, bytes], Any]] = {}
-            for format_name, result in item.results.items():
-                found.extend(result.diagnostics)
-                outputs[format_name] = ({folder + file: data for file, data in result.files.items()},
-                                        result.record)
-            cite = {f"{page}/{file}": data for file, data in item.cite.items()}
-            outcomes[plan_index[id(task.plan)]].append((item.unit, outputs, cite, found))
-    for position, entry in reused.items():
-        for unit_number, unit in enumerate(entry.units):
-            outputs = {format_name: ({file: cache.read(writer_folders[format_name], file) for file in files},
-                                     BuildCache.decode(unit.records.get(format_name)))
-                       for format_name, files in unit.files.items()}
-            cite = {file: cache.read(CITE, file) for file in unit.cite}
-            outcomes[position].append((unit_number, outputs, cite, [diagnostic_from(d) for d in unit.diagnostics]))
-    # assembled in plan order (the order of the inputs), so every writer's finish() sees the same records
-    for position, plan in enumerate(plans):
-        entries: list[UnitEntry] = []
-        for _, outputs, cite, found in sorted(outcomes[position], key=lambda outcome: outcome[0]):
-            report.units += 1
-            report.diagnostics.extend(found)
-            entry_unit = UnitEntry(cite=sorted(cite), diagnostics=[d.as_dict() for d in found])
-            cite_files.update(cite)
-            for format_name, (files, record) in outputs.items():
-                records[format_name].append(record)
-                unit_files[format_name].update(files)
-                entry_unit.files[format_name] = sorted(files)
-                entry_unit.records[format_name] = record
-            entries.append(entry_unit)
-        if digests[position] and len(entries) == len(plan.names):
-            cache.remember(plan.path, FileEntry(digests[position], asdict(plan), entries))
-
-    if report.inputs and not report.units:
-        # every input failed: an empty edition must not replace the previous one
-        report.diagnostics.append(Diagnostic.make(
-            "E0602", f"nothing could be built from the input; {out_path} is left as it was",
-            path=str(out_path)))
-        report.diagnostics.sort(key=sort_key)
-        report.seconds = time.perf_counter() - started
-        return report
-
-    # 3. assemble into a temporary sibling of out
+    # 2. render in workers and write each unit's files into a temporary sibling of out as
+    #    they arrive (results come in task order, so output is deterministic; memory holds
+    #    one task's results at a time, not the edition)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     _clean_stale(out_path)
     temporary = out_path.with_name(f".{out_path.name}.tmp-{os.getpid()}")
     if temporary.exists():
         shutil.rmtree(temporary)
     temporary.mkdir()
+    written: set[str] = set()
+
+    def put(folder: str, file: str, data: bytes) -> None:
+        _write(temporary / folder, file, data)
+        written.add(f"{folder}/{file}")
+
+    # each unit's outcome, by plan: (unit index, {format: (file names, record)}, cite names, diagnostics)
+    Outcome = tuple[int, dict[str, tuple[list[str], Any]], list[str], list[Diagnostic]]
+    outcomes: list[list[Outcome]] = [[] for _ in plans]
+    plan_index = {id(plan): position for position, plan in enumerate(plans)}
     try:
         (temporary / MARKER).write_text("This folder is written by `edition build` and replaced as a whole.\n")
+        try:
+            for task, (rendered, problems) in zip(tasks, run_parallel(_render, tasks, jobs=jobs, label="building")):
+                report.diagnostics.extend(problems)
+                folder = f"{task.plan.folder}/" if task.plan.folder else ""
+                for item in rendered:
+                    page = folder + task.plan.names[item.unit]
+                    found = list(item.diagnostics)
+                    outputs: dict[str, tuple[list[str], Any]] = {}
+                    for format_name, result in item.results.items():
+                        found.extend(result.diagnostics)
+                        for file, data in result.files.items():
+                            put(writer_folders[format_name], folder + file, data)
+                        outputs[format_name] = (sorted(folder + file for file in result.files), result.record)
+                    for file, data in item.cite.items():
+                        put(CITE, f"{page}/{file}", data)
+                    cite = sorted(f"{page}/{file}" for file in item.cite)
+                    outcomes[plan_index[id(task.plan)]].append((item.unit, outputs, cite, found))
+        finally:
+            _LOADED.clear()
+        for position, entry in reused.items():
+            for unit_number, unit in enumerate(entry.units):
+                for format_name, files in unit.files.items():
+                    for file in files:
+                        _reuse(out_path / writer_folders[format_name] / file, temporary / writer_folders[format_name] / file)
+                        written.add(f"{writer_folders[format_name]}/{file}")
+                for file in unit.cite:
+                    _reuse(out_path / CITE / file, temporary / CITE / file)
+                    written.add(f"{CITE}/{file}")
+                outputs = {format_name: (files, BuildCache.decode(unit.records.get(format_name)))
+                           for format_name, files in unit.files.items()}
+                outcomes[position].append((unit_number, outputs, unit.cite,
+                                           [diagnostic_from(d) for d in unit.diagnostics]))
+
+        # 3. every writer's finish() over the records, in plan order (the order of the inputs)
+        records: dict[str, list[dict[str, Any]]] = {name: [] for name in chosen}
+        for position, plan in enumerate(plans):
+            entries: list[UnitEntry] = []
+            for _, outputs, cite, found in sorted(outcomes[position], key=lambda outcome: outcome[0]):
+                report.units += 1
+                report.diagnostics.extend(found)
+                entry_unit = UnitEntry(cite=cite, diagnostics=[d.as_dict() for d in found])
+                for format_name, (files, record) in outputs.items():
+                    records[format_name].append(record)
+                    entry_unit.files[format_name] = files
+                    entry_unit.records[format_name] = record
+                entries.append(entry_unit)
+            if digests[position] and len(entries) == len(plan.names):
+                cache.remember(plan.path, FileEntry(digests[position], asdict(plan), entries))
+        if report.inputs and not report.units:
+            # every input failed: an empty edition must not replace the previous one
+            shutil.rmtree(temporary, ignore_errors=True)
+            report.diagnostics.append(Diagnostic.make(
+                "E0602", f"nothing could be built from the input; {out_path} is left as it was",
+                path=str(out_path)))
+            report.diagnostics.sort(key=sort_key)
+            report.seconds = time.perf_counter() - started
+            return report
         for format_name in chosen:
             if format_name == CITE:
                 continue
             writer = get_writer(format_name)()
-            finished = writer.finish(records[format_name], options)
-            for file, data in {**unit_files[format_name], **finished}.items():
-                _write(temporary / writer.name, file, data)
-                report.files += 1
-        for file, data in cite_files.items():
-            _write(temporary / CITE, file, data)
-            report.files += 1
+            for file, data in writer.finish(records[format_name], options).items():
+                put(writer.name, file, data)
+        report.files = len(written)
         cache.write(temporary)
         # 4. swap
         swap(temporary, out_path)

@@ -141,9 +141,6 @@ class BuildCache:
                 return None
         return entry
 
-    def read(self, folder: str, file: str) -> bytes:
-        return (self.out / folder / file).read_bytes()
-
     def remember(self, path: str, entry: FileEntry) -> None:
         self.current[path] = entry
 

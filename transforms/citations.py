@@ -29,7 +29,6 @@ The HTML writer uses :func:`highwire_meta`, :func:`json_ld` and
 
 from __future__ import annotations
 
-import bisect
 
 import io
 import json
@@ -539,24 +538,25 @@ def _pb_number(pb: etree._Element) -> str | None:
     return value or None
 
 
-def _page_index(document: Document) -> tuple[dict[etree._Element, int], list[int], list[etree._Element]]:
-    """Document order of every element, and the numbered page breaks in order (built once per document).
+def _numbered_breaks(element: etree._Element) -> list[etree._Element]:
+    return [pb for pb in element.iter(tei("pb")) if _pb_number(pb)]
 
-    Why: the ``preceding::`` axis walks the whole tree on each call, 2 s over a FRUS volume's 400 documents.
+
+def _last_break_before(element: etree._Element) -> etree._Element | None:
+    """The nearest numbered pb before ``element`` in document order.
+
+    Why not ``preceding::tei:pb[1]``: that axis walks the whole tree on every call (2 s over a
+    FRUS volume's 400 documents); walking back sibling by sibling stops at the first break.
     """
-    cached = document.cache.get("citations.pages")
-    if cached is None:
-        order: dict[etree._Element, int] = {}
-        positions: list[int] = []
-        breaks: list[etree._Element] = []
-        pb_tag = tei("pb")
-        for position, element in enumerate(document.root.iter()):
-            order[element] = position
-            if element.tag == pb_tag and _pb_number(element):
-                positions.append(position)
-                breaks.append(element)
-        cached = document.cache["citations.pages"] = (order, positions, breaks)
-    return cached
+    node: etree._Element | None = element
+    while node is not None:
+        for sibling in node.itersiblings(preceding=True):
+            if isinstance(sibling.tag, str):
+                found = _numbered_breaks(sibling)
+                if found:
+                    return found[-1]
+        node = node.getparent()
+    return None
 
 
 def _pages(document: Document, first: etree._Element, last: etree._Element | None,
@@ -564,14 +564,14 @@ def _pages(document: Document, first: etree._Element, last: etree._Element | Non
     """Pages from the start of ``first`` to the end of ``last``: the page of the last pb
     before ``first`` (else ``fallback_start``) to that of the last pb up to ``last``'s end."""
     last = first if last is None else last
-    order, positions, breaks = _page_index(document)
-    begin = order[first]
-    before = bisect.bisect_left(positions, begin)
-    start = _pb_number(breaks[before - 1]) if before else fallback_start
-    final = order[last]
-    for element in last.iter():  # the end of ``last``'s subtree, in document order
-        final = order[element]
-    seen = breaks[before:bisect.bisect_right(positions, final)]
+    before = _last_break_before(first)
+    start = _pb_number(before) if before is not None else fallback_start
+    seen = _numbered_breaks(first)
+    if last is not first:
+        after_first = set(first.xpath("following::tei:pb[@n]", namespaces=NAMESPACES))
+        seen += [pb for pb in last.xpath("preceding::tei:pb[@n]", namespaces=NAMESPACES)
+                 if pb in after_first and _pb_number(pb)]
+        seen += _numbered_breaks(last)
     if start is None and seen:
         start = _pb_number(seen[0])
     if start is None:
