@@ -133,3 +133,13 @@ def test_the_odd_itself_is_valid_tei_all() -> None:
     from edition.schema import TeiAllSchema
 
     assert list(TeiAllSchema(shared_path("tei-p5", "tei_all.rng")).iter_problems(load(ODD))) == []
+
+
+def test_xmlschema_loads_the_committed_xsd_strictly() -> None:
+    """The generated XSD conforms to the XSD meta-schema (so the fast, skip-mode load is safe)."""
+    from edition.odd import load_xmlschema
+
+    schema = load_xmlschema(XSD, strict=True)
+    assert schema.validation == "strict"
+    assert "TEI" in schema.elements
+    assert schema.is_valid(str(Path(__file__).resolve().parents[1] / "tei" / "frus1958-60v19-d300.xml"))
