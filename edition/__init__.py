@@ -19,11 +19,11 @@ from .diagnostics import (CODES, Diagnostic, EditionError, EditionOutputError, E
 from .document import Document, load, parse
 from .validate import Report, check, is_valid, iter_problems, validate
 
-# Heavier parts load on first use, so that `edition validate` does not pay for the PDF renderer.
+# Heavier parts load on first use, so that `edition validate` does not pay for them.  The build
+# and cite functions live in the modules of the same name: `from edition.build import build`,
+# `from edition.cite import cite` (a package attribute cannot be both a module and a function).
 _LAZY = {
-    "build": ("edition.build", "build"),
     "Query": ("edition.query", "Query"),
-    "cite": ("edition.cite", "cite"),
 }
 
 
@@ -36,5 +36,5 @@ def __getattr__(name: str) -> Any:
 
 __all__ = ["CODES", "Diagnostic", "Document", "EditionError", "EditionOutputError", "EditionParseError",
            "EditionQueryError", "EditionReferenceError", "EditionUsageError", "EditionValidationError",
-           "Query", "Report", "Severity", "build", "check", "cite", "is_valid", "iter_problems", "load",
+           "Query", "Report", "Severity", "check", "is_valid", "iter_problems", "load",
            "parse", "validate"]

@@ -49,7 +49,7 @@ def driver(tmp_path_factory: pytest.TempPathFactory):
     missing = [str(p) for p in (CHROMIUM, CHROMEDRIVER) if not p.exists()]
     if missing:
         pytest.skip(f"{' and '.join(missing)} missing: install the Debian packages chromium and chromium-driver")
-    webdriver = pytest.importorskip("selenium.webdriver")
+    from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
     options = webdriver.ChromeOptions()

@@ -42,8 +42,6 @@ def header_value(document: Document, expression: str) -> str:
 
 @pytest.fixture(scope="module")
 def memo(memo_path: Path) -> Document:
-    if not memo_path.exists():
-        pytest.skip("the memo tei/frus1958-60v19-d300.xml is not there yet")
     return load(memo_path)
 
 

@@ -19,8 +19,7 @@ FOURTH = ("While available evidence does suggest that the Sino-Soviet relationsh
 
 @pytest.fixture(scope="module")
 def memo(memo_path: Path) -> Path:
-    if not memo_path.exists():
-        pytest.skip("the memo tei/frus1958-60v19-d300.xml is not there yet")
+    assert memo_path.is_file()
     return memo_path
 
 

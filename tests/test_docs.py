@@ -44,3 +44,16 @@ def test_install_script_installs_from_the_project_files() -> None:
                    "pip install", "-e '.[test,bench]'", "npm ci"):
         assert needed in script
     assert (REPO / "package-lock.json").is_file()
+
+
+def test_the_declared_api_is_importable_and_callable() -> None:
+    import edition
+
+    for name in edition.__all__:
+        assert getattr(edition, name) is not None, name
+    # importing the build and cite modules leaves the validate function in place
+    import edition.build  # noqa: F401
+    import edition.cite  # noqa: F401
+
+    assert callable(edition.validate) and callable(edition.is_valid)
+    assert edition.validate([REPO / "tei"]).exit_code == 0

@@ -66,7 +66,6 @@ def test_two_readings_are_marked(memo_page: html.HtmlElement) -> None:
 
 
 def test_cite_box_and_metadata(memo_page: html.HtmlElement, memo_edition) -> None:
-    pytest.importorskip("transforms.citations")
     box = _one(memo_page, "//aside[@class='cite-box']")
     assert "Cite this document" in box.text_content()
     assert "Foreign Relations of the United States" in box.text_content()
