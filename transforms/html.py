@@ -24,7 +24,8 @@ import datetime
 import json
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -161,6 +162,17 @@ def _valid_when(value: str | None) -> str | None:
     if int(year) == 0:
         return None
     return value.strip()
+
+
+@contextmanager
+def _flow_content(state: dict[str, Any]) -> Iterator[None]:
+    """Render children as flow content (block level), whatever phrasing context surrounds them."""
+    saved = state["phrasing"]
+    state["phrasing"] = 0
+    try:
+        yield
+    finally:
+        state["phrasing"] = saved
 
 
 def _citations() -> Any:
@@ -380,12 +392,8 @@ class HtmlWriter(Writer[str]):
                     items.append(f'<li class="list-extra">{html}</li>')
                 return ""
 
-            saved_phrasing = state["phrasing"]
-            state["phrasing"] = 0
-            try:
+            with _flow_content(state):
                 self._children_with_tails(ctx, node, content, place)
-            finally:
-                state["phrasing"] = saved_phrasing
         finally:
             state["list"] = saved
         if tag == "dl" and not items:
@@ -443,12 +451,8 @@ class HtmlWriter(Writer[str]):
                 else:
                     rows.append(f'<tr class="table-extra"><td>{html}</td></tr>')
                 return ""
-            saved_phrasing = state["phrasing"]
-            state["phrasing"] = 0
-            try:
+            with _flow_content(state):
                 self._children_with_tails(ctx, node, content, place)
-            finally:
-                state["phrasing"] = saved_phrasing
         finally:
             state["table"] = saved
         caption = f"<caption>{''.join(captions)}</caption>" if captions else ""

@@ -376,6 +376,17 @@ class Prepared:
 
 # -- the writer -------------------------------------------------------------------------------
 
+
+def _credit_items(header: Header, editor_suffix: str = "") -> list[str]:
+    """List items for the editors, the header's respStmts and the publisher of a front page."""
+    items = [f"<li>{_e(role)}{editor_suffix}: {_e(name)}</li>" for role, name in header.editors]
+    items += [f"<li>{_e(resp[:1].upper() + resp[1:])}: {_e(names)}</li>" for resp, names in header.credits]
+    if header.publisher:
+        published = ", ".join(p for p in (header.publisher, header.pub_date) if p)
+        items.append(f"<li>Published by {_e(published)}</li>")
+    return items
+
+
 @register_writer
 class PdfWriter(Writer[str]):
     """TEI → PDF through print HTML and WeasyPrint; one PDF per unit, one for the edition."""
@@ -589,15 +600,8 @@ class PdfWriter(Writer[str]):
             citation = _e(" ".join(b for b in bits[:2] if b)) + " " + ", ".join(b for b in bits[2:] if b) + "."
         parts.append(f"<p class='citation'>{citation}</p>")
         parts.append("<h2>Credits</h2><ul>")
-        for author in header.authors:
-            parts.append(f"<li>Author: {_e(author)}</li>")
-        for role, name in header.editors:
-            parts.append(f"<li>{_e(role)} of the printed volume: {_e(name)}</li>")
-        for resp, names in header.credits:
-            parts.append(f"<li>{_e(resp[:1].upper() + resp[1:])}: {_e(names)}</li>")
-        if header.publisher:
-            published = ", ".join(p for p in (header.publisher, header.pub_date) if p)
-            parts.append(f"<li>Published by {_e(published)}</li>")
+        parts.extend(f"<li>Author: {_e(author)}</li>" for author in header.authors)
+        parts.extend(_credit_items(header, " of the printed volume"))
         parts.append("</ul>")
         if header.licence:
             parts.append(f"<p>{header.licence}</p>")
@@ -625,13 +629,7 @@ class PdfWriter(Writer[str]):
         parts.append(f"<h1>{_e(header.volume_title or header.main_title or Path(document.path).stem)}</h1>")
         if header.editors or header.credits or header.publisher:
             parts.append("<h2>Credits</h2><ul>")
-            for role, name in header.editors:
-                parts.append(f"<li>{_e(role)}: {_e(name)}</li>")
-            for resp, names in header.credits:
-                parts.append(f"<li>{_e(resp[:1].upper() + resp[1:])}: {_e(names)}</li>")
-            if header.publisher:
-                published = ", ".join(p for p in (header.publisher, header.pub_date) if p)
-                parts.append(f"<li>Published by {_e(published)}</li>")
+            parts.extend(_credit_items(header))
             parts.append("</ul>")
         parts.append("<h2>Editorial practice</h2>")
         if header.correction:
