@@ -22,6 +22,7 @@ leaves the previous edition whole.
 from __future__ import annotations
 
 import ctypes
+import gc
 import os
 import shutil
 import time
@@ -84,6 +85,13 @@ class BuildReport:
 
 def document_units(document: Document) -> tuple[list[etree._Element], bool]:
     """The units to render and whether the file is a volume (several document divisions)."""
+    found = document.cache.get("build.units")
+    if found is None:
+        found = document.cache["build.units"] = _find_units(document)
+    return found
+
+
+def _find_units(document: Document) -> tuple[list[etree._Element], bool]:
     documents = [element for element in document.units()
                  if element.tag in _DIVISIONS and element.get("type") == "document"]
     if len(documents) > 1 and not _TEXT_OUTSIDE_DOCUMENTS(document.root):
@@ -189,9 +197,24 @@ def _preceding_breaks(unit: etree._Element) -> list[etree._Element]:
     return list(reversed(found))
 
 
-#: Documents parsed while planning, reused when rendering runs in this same
-#: process (one task, or --jobs 1): a volume is then parsed once, not twice.
+#: Units per task.  A volume is rendered in slices of this many documents, so that a
+#: process holds one slice's pages at a time, not the volume's, and both cores share it.
+SLICE = 16
+#: Files parsed while planning that are rendered in several slices (volumes), up to this
+#: many bytes of source in all: forked workers inherit them parsed instead of parsing again.
+KEEP_PARSED_BYTES = 64 * 2**20
+
 _LOADED: dict[str, Document] = {}
+#: The file a worker parsed last: the next slice of the same volume reuses it.
+_RECENT: dict[str, Document] = {}
+
+
+def _document_for(plan: _FilePlan) -> Document:
+    document = _LOADED.get(plan.path) or _RECENT.get(plan.path)
+    if document is None:
+        _RECENT.clear()  # one parsed file per worker at a time: memory follows the largest file
+        document = _RECENT[plan.path] = load(plan.path, display=plan.shown)
+    return document
 
 
 def _render(task: _Task) -> tuple[list[_Rendered], list[Diagnostic]]:
@@ -201,7 +224,7 @@ def _render(task: _Task) -> tuple[list[_Rendered], list[Diagnostic]]:
 
     plan = task.plan
     try:
-        document = _LOADED.get(plan.path) or load(plan.path, display=plan.shown)
+        document = _document_for(plan)
     except EditionError as error:
         return [], [error.diagnostic]
     units, is_volume = document_units(document)
@@ -229,7 +252,7 @@ def _render(task: _Task) -> tuple[list[_Rendered], list[Diagnostic]]:
         options.update(
             basename=name, page=page, root="../" if plan.folder else "", docid=plan.docid,
             first=index == 0, volume=plan.volume, chapters=plan.chapters[index],
-            page_of={element: ("" if element is unit else href) for element, href in page_of.items()},
+            page_of=page_of,  # the writer knows its own unit: no copy per page
             cite_files=sorted(cite), preceding=_preceding_breaks(unit) if is_volume else [],
             citation=citation)
         if is_volume and index > 0:
@@ -248,6 +271,18 @@ def _render(task: _Task) -> tuple[list[_Rendered], list[Diagnostic]]:
                     f"{type(error).__name__}: {error}; please report it with this file"))
         out.append(_Rendered(index, results, cite, diagnostics))
     return out, []
+
+
+def _give_back_memory() -> None:
+    """Return the C heap's free pages (a parsed volume's 20 MiB) to the system.
+
+    Python's small objects live in arenas of their own, so what libxml2 freed would
+    otherwise stay resident, unused, under everything the build makes afterwards."""
+    try:
+        trim = ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):  # not glibc
+        return
+    trim(0)
 
 
 # -- output folder -----------------------------------------------------------------
@@ -325,21 +360,48 @@ def _clean_stale(out: Path) -> None:
                 shutil.rmtree(leftover, ignore_errors=True)
 
 
-def _write(root: Path, relative: str, data: bytes) -> None:
-    target = root / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    # replace, never write through: the file may be a hard link into the previous edition
-    target.unlink(missing_ok=True)
-    target.write_bytes(data)
+class _Folder:
+    """Writes the files of the temporary edition folder with as few system calls as it can:
+    a FRUS volume is 2,500 files, and on a busy disk each creation costs up to half a
+    millisecond, so no file is stat'ed or unlinked unless it already exists."""
 
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.made: set[str] = set()
 
-def _reuse(previous: Path, target: Path) -> None:
-    """Take an unchanged file from the previous edition: a hard link (no copy), else a copy."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        os.link(previous, target)
-    except OSError:
-        shutil.copyfile(previous, target)
+    def folder_for(self, relative: str) -> None:
+        parent = os.path.dirname(relative)
+        if parent and parent not in self.made:
+            os.makedirs(self.root / parent, exist_ok=True)
+            while parent and parent not in self.made:
+                self.made.add(parent)
+                parent = os.path.dirname(parent)
+
+    def write(self, relative: str, data: bytes) -> None:
+        self.folder_for(relative)
+        target = self.root / relative
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+        try:
+            fd = os.open(target, flags, 0o644)
+        except FileExistsError:
+            # replace, never write through: the file may be a hard link into the previous edition
+            os.unlink(target)
+            fd = os.open(target, flags, 0o644)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+        finally:
+            os.close(fd)
+
+    def reuse(self, previous: Path, relative: str) -> None:
+        """Take an unchanged file from the previous edition: a hard link (no copy), else a copy."""
+        self.folder_for(relative)
+        target = self.root / relative
+        try:
+            os.link(previous, target)
+        except OSError:
+            shutil.copyfile(previous, target)
 
 
 # -- the build -------------------------------------------------------------------------
@@ -376,6 +438,7 @@ def build(paths: Sequence[str | os.PathLike[str]] = (), out: str | os.PathLike[s
     reused: dict[int, FileEntry] = {}
     taken: set[str] = set()
     documents: dict[str, Document] = {}
+    kept_bytes = 0
     for shown, path in iter_sources(inputs):
         report.inputs += 1
         digest = file_digest(path) if cache.key else None
@@ -397,7 +460,10 @@ def build(paths: Sequence[str | os.PathLike[str]] = (), out: str | os.PathLike[s
             report.diagnostics.append(error.diagnostic)
             continue
         plan = _plan_file(document, shown, path, taken)
-        documents[plan.path] = document
+        if len(plan.names) > SLICE and kept_bytes + document.size <= KEEP_PARSED_BYTES:
+            documents[plan.path] = document
+            kept_bytes += document.size
+        del document
         plans.append(plan)
         unit_counts.append(len(plan.names))
         digests.append(digest)
@@ -406,13 +472,9 @@ def build(paths: Sequence[str | os.PathLike[str]] = (), out: str | os.PathLike[s
     for plan, count in zip(plans, unit_counts):
         if not count:
             continue
-        # a volume is split in contiguous slices so that every core has a share of it
-        slices = min(count, jobs) if count > 8 else 1
-        size = -(-count // slices)
-        for start in range(0, count, size):
-            tasks.append(_Task(plan, list(range(start, min(start + size, count))), chosen, options))
-    if jobs == 1 or len(tasks) == 1:
-        _LOADED.update(documents)
+        for start in range(0, count, SLICE):
+            tasks.append(_Task(plan, list(range(start, min(start + SLICE, count))), chosen, options))
+    _LOADED.update(documents)  # before the pool forks: workers inherit them parsed
     documents.clear()
 
     # 2. render in workers and write each unit's files into a temporary sibling of out as
@@ -425,10 +487,12 @@ def build(paths: Sequence[str | os.PathLike[str]] = (), out: str | os.PathLike[s
         shutil.rmtree(temporary)
     temporary.mkdir()
     written: set[str] = set()
+    target = _Folder(temporary)
 
     def put(folder: str, file: str, data: bytes) -> None:
-        _write(temporary / folder, file, data)
-        written.add(f"{folder}/{file}")
+        relative = f"{folder}/{file}"
+        target.write(relative, data)
+        written.add(relative)
 
     # each unit's outcome, by plan: (unit index, {format: (file names, record)}, cite names, diagnostics)
     Outcome = tuple[int, dict[str, tuple[list[str], Any]], list[str], list[Diagnostic]]
@@ -455,14 +519,20 @@ def build(paths: Sequence[str | os.PathLike[str]] = (), out: str | os.PathLike[s
                     outcomes[plan_index[id(task.plan)]].append((item.unit, outputs, cite, found))
         finally:
             _LOADED.clear()
+            _RECENT.clear()
+            # a Document and its Citer refer to each other: collect the cycle now, so that the
+            # tree's memory is free again before the index pages and the manifest are made
+            gc.collect()
+            _give_back_memory()
         for position, entry in reused.items():
             for unit_number, unit in enumerate(entry.units):
                 for format_name, files in unit.files.items():
                     for file in files:
-                        _reuse(out_path / writer_folders[format_name] / file, temporary / writer_folders[format_name] / file)
-                        written.add(f"{writer_folders[format_name]}/{file}")
+                        relative = f"{writer_folders[format_name]}/{file}"
+                        target.reuse(out_path / relative, relative)
+                        written.add(relative)
                 for file in unit.cite:
-                    _reuse(out_path / CITE / file, temporary / CITE / file)
+                    target.reuse(out_path / CITE / file, f"{CITE}/{file}")
                     written.add(f"{CITE}/{file}")
                 outputs = {format_name: (files, BuildCache.decode(unit.records.get(format_name)))
                            for format_name, files in unit.files.items()}

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import re
 import stat
-from collections import defaultdict
+from array import array
 from collections.abc import Iterable, Iterator
 from functools import cached_property
 from pathlib import Path
@@ -31,6 +31,11 @@ XML_ID = f"{{{XML_NS}}}id"
 XML_LANG = f"{{{XML_NS}}}lang"
 NAMESPACES = {"tei": TEI_NS, "xml": XML_NS}
 PREFIXES = {TEI_NS: "tei", XML_NS: "xml"}
+#: Files at least this large do not keep their bytes in memory once parsed (see
+#: ``Document.release_source``): memory is the tree's, not the tree's plus the file's.
+RELEASE_SOURCE_BYTES = 1 << 20
+#: Paths of containers remembered per document by ``xpath_of`` (bounded: a proxy each).
+_PATH_CACHE_LIMIT = 20_000
 
 #: Inputs larger than this are refused before parsing (a safety limit, far
 #: above the largest FRUS volume of about 4 MB).
@@ -322,10 +327,55 @@ class Document:
         self.tree = tree
         self.root: etree._Element = tree.getroot()
         self.path = path
-        self.source = source
+        self._source: bytes | None = source
+        #: Size of the source in bytes.
+        self.size = len(source)
+        #: Where the source can be read again once it is let go (see :meth:`release_source`).
+        self._origin: tuple[Path, int, int, int, int] | None = None
         #: Indexes derived from the tree by other modules, built once per document
         #: (keyed by "module.what"); the tree must not change once they exist.
         self.cache: dict[str, Any] = {}
+
+    @property
+    def source(self) -> bytes:
+        """The bytes the document was parsed from (read again from its file if let go;
+        empty if the file has changed since)."""
+        if self._source is not None:
+            return self._source
+        return self._read_back(0, self.size) or b""
+
+    def release_source(self, file: Path) -> None:
+        """Let go of the source bytes (a volume's 3 MB), keeping how to read them back
+        from ``file``: locations are asked for a few nodes, and read a line each.  A file
+        changed since loading is not read back (columns are then reported as 1)."""
+        try:
+            info = os.stat(file)
+        except OSError:
+            return
+        if info.st_size != self.size:
+            return
+        if self._decoded_lines is None:  # only ASCII-compatible sources are read back by line
+            self._origin = (file, info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
+            self._source = None
+
+    def _read_back(self, begin: int, end: int) -> bytes | None:
+        origin = self._origin
+        if origin is None:
+            return None
+        file, *identity = origin
+        try:
+            fd = os.open(file, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        except OSError:
+            return None
+        try:
+            info = os.fstat(fd)
+            if [info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns] != identity:
+                return None
+            return os.pread(fd, end - begin, begin)
+        except OSError:
+            return None
+        finally:
+            os.close(fd)
 
     # -- identity --------------------------------------------------------
     def __repr__(self) -> str:
@@ -355,22 +405,77 @@ class Document:
 
     # -- locations --------------------------------------------------------
     @cached_property
-    def _lines(self) -> list[str]:
-        encoding = self.tree.docinfo.encoding or "utf-8"
-        try:
-            text = self.source.decode(encoding, errors="replace")
-        except LookupError:
-            text = self.source.decode("utf-8", errors="replace")
-        # a byte-order mark is not a column of line 1
-        return text.removeprefix("\ufeff").split("\n")
+    def _line_starts(self) -> array:
+        """Byte offset of every line's start in an ASCII-compatible source.
+
+        Locations are asked for a handful of nodes per file; an array of offsets (4 bytes a
+        line) costs a few hundred kB on a FRUS volume, where the decoded lines cost 6 MiB."""
+        starts = array("L", [0])
+        source = self.source
+        find = source.find
+        at = find(b"\n")
+        while at != -1:
+            starts.append(at + 1)
+            at = find(b"\n", at + 1)
+        return starts
 
     @cached_property
-    def _elements_by_line(self) -> dict[int, list[etree._Element]]:
-        by_line: dict[int, list[etree._Element]] = defaultdict(list)
-        for element in self.root.iter():
-            if isinstance(element.tag, str) and element.sourceline:
-                by_line[element.sourceline].append(element)
-        return by_line
+    def _decoded_lines(self) -> list[str] | None:
+        """The source as lines of text when its encoding is not ASCII-compatible (UTF-16…)."""
+        encoding = (self.tree.docinfo.encoding or "utf-8").lower()
+        try:
+            ascii_compatible = "\n".encode(encoding) == b"\n" and "<".encode(encoding) == b"<"
+        except LookupError:
+            ascii_compatible, encoding = True, "utf-8"
+        if ascii_compatible:
+            return None
+        return self.source.decode(encoding, errors="replace").removeprefix("\ufeff").split("\n")
+
+    def _line(self, number: int) -> str | None:
+        """Line ``number`` (1-based) of the source as text, None past the end."""
+        decoded = self._decoded_lines
+        if decoded is not None:
+            return decoded[number - 1] if 0 < number <= len(decoded) else None
+        starts = self._line_starts
+        if not 0 < number <= len(starts):
+            return None
+        begin = starts[number - 1]
+        end = starts[number] - 1 if number < len(starts) else self.size
+        encoding = self.tree.docinfo.encoding or "utf-8"
+        raw = self._source[begin:end] if self._source is not None else self._read_back(begin, end)
+        if raw is None:
+            return None
+        try:
+            text = raw.decode(encoding, errors="replace")
+        except LookupError:
+            text = raw.decode("utf-8", errors="replace")
+        # a byte-order mark is not a column of line 1
+        return text.removeprefix("\ufeff") if number == 1 else text
+
+    @staticmethod
+    def _same_tag_before_on_line(node: etree._Element, line: int) -> int:
+        """How many elements named like ``node`` start earlier on its source line.
+
+        Walks back in document order (line numbers never decrease going forward), so the
+        cost is the number of nodes on that line, with no index of the whole tree."""
+        count = 0
+        current: etree._Element | None = node
+        while current is not None:
+            previous = current.getprevious()
+            if previous is not None:
+                while len(previous):
+                    previous = previous[-1]
+                current = previous
+            else:
+                current = current.getparent()
+            if current is None:
+                break
+            seen = current.sourceline
+            if seen and seen < line:
+                break
+            if seen == line and current.tag == node.tag:
+                count += 1
+        return count
 
     def position(self, node: etree._Element) -> tuple[int, int]:
         """1-based line and column of the start tag of ``node``.
@@ -382,18 +487,18 @@ class Document:
         if not line or not isinstance(node.tag, str):
             return line, 0
         qname = self._written_name(node)
-        same_line = [e for e in self._elements_by_line.get(line, []) if e.tag == node.tag]
-        nth = same_line.index(node) if node in same_line else 0
+        nth = self._same_tag_before_on_line(node, line)
         pattern = re.compile(r"<" + re.escape(qname) + r"(?=[\s/>])")
-        lines = self._lines
-        if line - 1 < len(lines):
-            hits = [m.start() for m in pattern.finditer(lines[line - 1])]
+        text = self._line(line)
+        if text is not None:
+            hits = [m.start() for m in pattern.finditer(text)]
             if nth < len(hits):
                 return line, hits[nth] + 1
-        for back in range(line - 2, max(line - 50, 0) - 1, -1):
-            hits = [m.start() for m in pattern.finditer(lines[back])] if back < len(lines) else []
+        for back in range(line - 1, max(line - 50, 0), -1):
+            text = self._line(back)
+            hits = [m.start() for m in pattern.finditer(text)] if text is not None else []
             if hits:
-                return back + 1, hits[-1] + 1
+                return back, hits[-1] + 1
         return line, 1
 
     @staticmethod
@@ -405,27 +510,51 @@ class Document:
     def xpath_of(self, node: etree._Element) -> str:
         """Absolute XPath with positions where needed: ``/tei:TEI/tei:text/tei:body/tei:div[3]``."""
         steps: list[str] = []
+        known = self._container_paths
         current: etree._Element | None = node
+        prefix = ""
         while current is not None:
-            if not isinstance(current.tag, str):
-                parent = current.getparent()
-                kind = "comment()" if isinstance(current, etree._Comment) else "processing-instruction()"
-                siblings = [s for s in (parent if parent is not None else []) if type(s) is type(current)]
-                steps.append(f"{kind}[{siblings.index(current) + 1}]" if len(siblings) > 1 else kind)
-                current = parent
-                continue
-            qname = etree.QName(current)
-            prefix = PREFIXES.get(qname.namespace or "", None)
-            name = f"{prefix}:{qname.localname}" if prefix else (
-                f"Q{{{qname.namespace}}}{qname.localname}" if qname.namespace else qname.localname)
-            parent = current.getparent()
-            if parent is not None:
-                same = [s for s in parent if s.tag == current.tag]
-                if len(same) > 1:
-                    name += f"[{same.index(current) + 1}]"
-            steps.append(name)
-            current = parent
-        return "/" + "/".join(reversed(steps))
+            if current is not node:
+                found = known.get(current)
+                if found is not None:
+                    prefix = found
+                    break
+            steps.append(self._step(current))
+            current = current.getparent()
+        path = prefix
+        chain = node.iterancestors() if len(steps) > 1 else ()
+        ancestors = list(chain)[:len(steps) - 1]
+        # remember the containers' paths: siblings and descendants ask for them again
+        for ancestor, step in zip(reversed(ancestors), reversed(steps[1:])):
+            path += "/" + step
+            if len(known) < _PATH_CACHE_LIMIT:
+                known[ancestor] = path
+        return path + "/" + steps[0]
+
+    @cached_property
+    def _container_paths(self) -> dict[etree._Element, str]:
+        return {}
+
+    @staticmethod
+    def _step(current: etree._Element) -> str:
+        parent = current.getparent()
+        tag = current.tag
+        if not isinstance(tag, str):
+            kind = "comment()" if isinstance(current, etree._Comment) else "processing-instruction()"
+            siblings = [s for s in (parent if parent is not None else []) if type(s) is type(current)]
+            return f"{kind}[{siblings.index(current) + 1}]" if len(siblings) > 1 else kind
+        if tag[0] == "{":
+            namespace, _, local = tag[1:].partition("}")
+        else:
+            namespace, local = "", tag
+        prefix = PREFIXES.get(namespace)
+        name = f"{prefix}:{local}" if prefix else (f"Q{{{namespace}}}{local}" if namespace else local)
+        if parent is not None:
+            # counted by lxml's tag filter: a FRUS chapter has hundreds of divisions
+            before = sum(1 for _ in current.itersiblings(tag, preceding=True))
+            if before or next(current.itersiblings(tag), None) is not None:
+                name += f"[{before + 1}]"
+        return name
 
     def diagnostic(self, node: etree._Element | None, code: str, message: str,
                    with_ref: bool = True) -> Diagnostic:
@@ -575,7 +704,10 @@ def load(path: str | os.PathLike[str], display: str | None = None, *,
     source = Path(path)
     shown = display if display is not None else str(path)
     data = read_source(source, shown)
-    return parse(data, shown, base=source.parent, xinclude=xinclude)
+    document = parse(data, shown, base=source.parent, xinclude=xinclude)
+    if len(data) >= RELEASE_SOURCE_BYTES and not xinclude:
+        document.release_source(source)
+    return document
 
 
 def require_tei_root(document: Document) -> Diagnostic | None:

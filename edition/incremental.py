@@ -154,10 +154,11 @@ class BuildCache:
                        "units": [{"files": unit.files, "records": _encode(unit.records), "cite": unit.cite,
                                   "diagnostics": unit.diagnostics} for unit in entry.units]}
                 for path, entry in sorted(self.current.items())}}
-            text = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+            # streamed in chunks: the whole text of a volume's manifest would double the peak memory
+            with open(folder / MANIFEST, "w", encoding="utf-8") as stream:
+                json.dump(payload, stream, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         except TypeError:
-            return  # the next build is a full one
-        (folder / MANIFEST).write_text(text, encoding="utf-8")
+            (folder / MANIFEST).unlink(missing_ok=True)  # the next build is a full one
 
     @staticmethod
     def decode(value: Any) -> Any:

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import re
+import textwrap
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from edition.diagnostics import EditionUsageError
 from edition.document import Document, load, parse, tei
 # the engine's registry, not transforms.get_writer: that one imports every writer, and
 # this file tests the text writer alone
 from transforms.engine import get_writer, missing_behaviours
-from transforms.text import TextWriter, plain
+from transforms.text import TextWriter, plain, wrap
 from wordorder import first_mismatch, output_words, tei_words, words
 
 from conftest import MEMO, shared_path
@@ -295,3 +298,62 @@ def test_the_whole_volume_keeps_its_words_without_fallback(frus_volume: Path) ->
     problem = first_mismatch(tei_words(text_element), output_words(output))
     assert problem is None, problem
     assert "[Page 594]" in output and max(map(len, output.splitlines())) <= 72
+
+
+# -- the wrapper: textwrap's lines, byte for byte ---------------------------------
+
+def textwrap_lines(text: str, width: int, first: str, rest: str) -> list[str]:
+    """What the text writer asked textwrap for before it had its own wrapper."""
+    return textwrap.wrap(text, width=width, initial_indent=first, subsequent_indent=rest,
+                         break_long_words=False, break_on_hyphens=False, expand_tabs=False)
+
+
+# (width, first-line indent, other lines' indent) as the writer uses them: a body
+# paragraph, an endnote with its hanging indent, a bullet at the narrowest width
+WRAPPINGS = [(72, "", ""), (40, "[12] ", "     "), (20, "• ", "  ")]
+
+
+@pytest.fixture(scope="module")
+def volume_paragraphs(frus_volume: Path) -> list[tuple[str, str]]:
+    """Every paragraph of the volume: as the writer wraps it, and its raw XML text."""
+    document = load(frus_volume)
+    return [(plain(document, p, notes=True, pages=True), "".join(p.itertext()))
+            for p in document.root.iter(tei("p"))]
+
+
+def test_the_wrapper_equals_textwrap_on_every_paragraph_of_the_volume(volume_paragraphs) -> None:
+    assert len(volume_paragraphs) > 3000
+    for text, raw in volume_paragraphs:
+        for width, first, rest in WRAPPINGS:
+            assert wrap(text, width, first, rest) == textwrap_lines(text, width, first, rest), text
+        # XML indentation, runs of spaces and line ends: textwrap's own loop, ported
+        assert wrap(raw, 60, "  ", "") == textwrap_lines(raw, 60, "  ", ""), raw
+
+
+_WORDS = st.one_of(
+    st.text(alphabet="abcXYZ-\u2014.,'\u00a0", min_size=1, max_size=12),  # hyphens, em dashes, no-break spaces
+    st.text(alphabet="abc-\u2014/", min_size=20, max_size=150),  # longer than a line
+    st.sampled_from(["https://history.state.gov/historicaldocuments/frus1958-60v19/d300#fn:1.5.4.4.8.104.4.8",
+                     "\u00a0", "\u00a0\u00a0", "\u2003", "\u3000", "\x1c", "\u2014", "[0]", "\u2014\u2014"]))
+_GAPS = st.sampled_from([" ", " ", " ", "  ", "   ", " " * 30, "\t", "\n", "\r\n", "\x0b", "\x0c",
+                         " \u00a0 ", " \u2003 ", "\u00a0", "\u2028", "\x85"])
+_INDENTS = st.sampled_from(["", "", "  ", "• ", "1. ", "[12] ", "     ", " " * 30])
+
+
+@st.composite
+def hostile_text(draw: st.DrawFn) -> str:
+    words = draw(st.lists(_WORDS, max_size=40))
+    gaps = draw(st.lists(_GAPS, min_size=len(words) + 1, max_size=len(words) + 1))
+    text = "".join(gap + word for gap, word in zip(gaps, words)) + gaps[-1]
+    return text if draw(st.booleans()) else text.strip(" ")
+
+
+WRAPPER = settings(max_examples=400, deadline=None, derandomize=True, database=None,
+                   suppress_health_check=list(HealthCheck))
+
+
+@WRAPPER
+@given(st.one_of(hostile_text(), st.text(alphabet=" \t\n\u00a0\u2003ab-\u2014\x1c\x85", max_size=200)),
+       st.integers(20, 120), _INDENTS, _INDENTS)
+def test_the_wrapper_equals_textwrap_on_hostile_text(text: str, width: int, first: str, rest: str) -> None:
+    assert wrap(text, width, first, rest) == textwrap_lines(text, width, first, rest)

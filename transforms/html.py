@@ -216,7 +216,8 @@ def inline_markup(fragment: str) -> str:
 
 def _json_script(data: Any) -> str:
     """JSON for a <script type=application/ld+json> data block: no way to close the element."""
-    text = json.dumps(data, ensure_ascii=False, sort_keys=True, indent=1)
+    # compact: indentation would need json's pure-Python encoder (a tenth of a volume's HTML time)
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
 
 
@@ -775,20 +776,17 @@ class HtmlWriter(Writer[str]):
         diagnostics = list(renderer.diagnostics()) + ctx.state["diagnostics"]
         return UnitResult(files={f"{name}.html": page.encode("utf-8")}, record=record, diagnostics=diagnostics)
 
-    def _refs(self, document: Document) -> dict[etree._Element, str]:
+    @staticmethod
+    def _refs(document: Document) -> dict[etree._Element, str]:
         """Element → canonical reference, computed once per document (a volume has thousands)."""
-        cached = getattr(self, "_refs_cache", None)
-        if cached is None or cached[0] is not document:
-            cached = (document, {cite.element: cite.ref for cite in document.citer.units})
-            self._refs_cache = cached
-        return cached[1]
+        refs = document.cache.get("html.refs")
+        if refs is None:
+            refs = document.cache["html.refs"] = {cite.element: cite.ref for cite in document.citer.units}
+        return refs
 
-    def _described(self, document: Document) -> dict[str, list[str]]:
-        cached = getattr(self, "_described_cache", None)
-        if cached is None or cached[0] is not document:
-            cached = (document, {})
-            self._described_cache = cached
-        return cached[1]
+    @staticmethod
+    def _described(document: Document) -> dict[str, list[str]]:
+        return document.cache.setdefault("html.described", {})
 
     @staticmethod
     def _cite_box(chicago: str, canonical: str | None, files: Iterable[str], root: str, name: str) -> str:

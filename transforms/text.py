@@ -3,8 +3,8 @@
 Every behaviour of the vocabulary returns a *fragment*: a list whose items
 are inline strings and :class:`Block` objects.  Nothing is wrapped while the
 tree is walked; :func:`layout` wraps each block once, at the end, with
-:mod:`textwrap` (no broken words, no breaks at hyphens), so indentation and
-line breaks of the XML never reach the output.
+:func:`wrap` (the lines :mod:`textwrap` gives: no broken words, no breaks at
+hyphens), so indentation and line breaks of the XML never reach the output.
 
 Layout decisions, each taken once here:
 
@@ -22,14 +22,13 @@ Layout decisions, each taken once here:
   ``diplomatic=True``.
 
 The public API is :class:`TextWriter` (registered as ``text``), :func:`plain`
-(the text of any element, for citations) and :func:`layout`.
+(the text of any element, for citations), :func:`layout` and :func:`wrap`.
 """
 
 from __future__ import annotations
 
 import re
 import sys
-import textwrap
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -44,7 +43,7 @@ from edition.document import Document, local_name, tei
 from .behaviours import DEFAULT, BehaviourTable, Model
 from .engine import Content, Context, Renderer, UnitResult, Writer, register_writer
 
-__all__ = ["Block", "TextWriter", "layout", "plain"]
+__all__ = ["Block", "TextWriter", "layout", "plain", "wrap"]
 
 DEFAULT_WIDTH = 72
 MIN_WIDTH = 20
@@ -54,6 +53,7 @@ _RECURSION_LIMIT = 10_000
 
 # XML white space only: a no-break space in the source is content, not layout.
 _XML_SPACE = re.compile(r"[ \t\r\n]+")
+_BLANK_LINES = re.compile(r"\n{3,}")
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 _EXTERNAL = re.compile(r"^(?:https?|ftp|mailto):", re.I)
 
@@ -104,6 +104,12 @@ Fragment = list[Part]
 
 
 def _space(text: str) -> str:
+    # Nearly every string is already single-spaced or is only indentation; the
+    # membership tests are much cheaper than a regular-expression pass over them.
+    if "\n" not in text and "\t" not in text and "\r" not in text and "  " not in text:
+        return text
+    if not text.strip(" \t\r\n"):
+        return " "
     return _XML_SPACE.sub(" ", text)
 
 
@@ -111,25 +117,99 @@ def _block(kind: str, parts: Iterable[Part], **layout_args: Any) -> Block:
     return Block(kind, tuple(parts), **layout_args)
 
 
+# -- wrapping ---------------------------------------------------------------------
+#
+# textwrap.wrap with break_long_words=False, break_on_hyphens=False,
+# expand_tabs=False (and its other defaults) was most of the time of a text
+# build: it splits every paragraph into chunks and moves them one by one.  The
+# greedy result only depends on where the spaces are, so :func:`wrap` cuts a
+# well-formed paragraph line by line with str.rfind, and keeps a chunk-by-chunk
+# port of textwrap's loop for the rest; tests/test_text.py checks both against
+# textwrap on the whole FRUS volume and on generated hostile strings.
+
+# What textwrap's replace_whitespace turns into spaces (its _whitespace), not str.isspace().
+_TEXTWRAP_SPACE = str.maketrans(dict.fromkeys(map(ord, "\t\n\x0b\x0c\r"), " "))
+_SPACE_RUN = re.compile(r"( +)")
+# White space textwrap splits on besides the space, or a word of nothing but
+# white space it does not split on (no-break spaces, em spaces…): str.strip()
+# empties that word, so textwrap drops it at the ends of lines.
+_AWKWARD = re.compile(r"[\t\n\x0b\x0c\r]|(?:^| )[^\S ]+(?= |$)")
+
+
+def wrap(text: str, width: int, first: str = "", rest: str = "") -> list[str]:
+    """The lines of ``textwrap.wrap(text, width, initial_indent=first, subsequent_indent=rest,
+    break_long_words=False, break_on_hyphens=False, expand_tabs=False)``, byte for byte.
+
+    Lines are filled greedily; a word longer than the line stands alone on its
+    line; only ASCII white space separates words (a no-break space joins them).
+    """
+    if not text:
+        return []
+    if ("  " in text or text[0] == " " or text[-1] == " "
+            or not text.isprintable() and _AWKWARD.search(text)):
+        return _wrap_chunks(text, width, first, rest)
+    # words separated by single spaces: each line ends at the last space that fits
+    lines: list[str] = []
+    start, end = 0, len(text)
+    indent, room = first, width - len(first)
+    while end - start > room:
+        cut = text.rfind(" ", start, start + room + 1)
+        if cut < 0:  # the first word does not fit on any line: it stands alone
+            cut = text.find(" ", start)
+            if cut < 0:
+                break
+        lines.append(indent + text[start:cut])
+        start = cut + 1
+        indent, room = rest, width - len(rest)
+    lines.append(indent + text[start:])
+    return lines
+
+
+def _wrap_chunks(text: str, width: int, first: str, rest: str) -> list[str]:
+    """textwrap's own loop, for text with runs of white space or blank words."""
+    chunks = [chunk for chunk in _SPACE_RUN.split(text.translate(_TEXTWRAP_SPACE)) if chunk]
+    chunks.reverse()
+    lines: list[str] = []
+    while chunks:
+        indent = rest if lines else first
+        room = width - len(indent)
+        if lines and not chunks[-1].strip():
+            del chunks[-1]  # a line does not start with white space, except the very first
+        line: list[str] = []
+        used = 0
+        while chunks and used + len(chunks[-1]) <= room:
+            used += len(chunks[-1])
+            line.append(chunks.pop())
+        if chunks and not line and len(chunks[-1]) > room:
+            line.append(chunks.pop())  # too long for any line: alone, unbroken
+        if line and not line[-1].strip():
+            del line[-1]
+        if line:
+            lines.append(indent + "".join(line))
+    return lines
+
+
 # -- layout ---------------------------------------------------------------------
 
 def _run_text(strings: Sequence[str]) -> list[str]:
     """One inline run → its segments between hard breaks, white space normalised."""
-    text = ""
+    joined: list[str] = []
     for piece in strings:
         if isinstance(piece, _Call):
-            text = text.rstrip(" ") + piece
+            joined = ["".join(joined).rstrip(" "), piece]
         else:
-            text += piece
+            joined.append(piece)
+    text = "".join(joined)
+    if HARD_BREAK not in text:  # the common case: one segment
+        segment = _space(text).strip()
+        return [segment] if segment else []
     return [segment for segment in (_space(part).strip() for part in text.split(HARD_BREAK)) if segment]
 
 
 def _wrap(segment: str, width: int | None, first: str, rest: str) -> list[str]:
     if width is None:
         return [first + segment]
-    return textwrap.wrap(segment, width=max(width, len(rest) + 1, len(first) + 1), initial_indent=first,
-                         subsequent_indent=rest, break_long_words=False, break_on_hyphens=False,
-                         expand_tabs=False) or [first.rstrip()]
+    return wrap(segment, max(width, len(rest) + 1, len(first) + 1), first, rest) or [first.rstrip()]
 
 
 def _pieces(parts: Iterable[Part]) -> list[list[str] | Block]:
@@ -220,7 +300,9 @@ def layout(fragment: Iterable[Part], width: int | None = DEFAULT_WIDTH) -> str:
     """A fragment as text: wrapped at ``width`` (None: one line per paragraph), no trailing newline."""
     lines = [line.rstrip() for line in _flow(fragment, width, "", "", False)]
     text = "\n".join(lines)
-    return re.sub(r"\n{3,}", "\n\n", text).strip("\n")
+    if "\n\n\n" in text:
+        text = _BLANK_LINES.sub("\n\n", text)
+    return text.strip("\n")
 
 
 # -- the writer -----------------------------------------------------------------

@@ -1,0 +1,65 @@
+"""edition.document: locations (line, column, XPath) of nodes in large and changing files."""
+
+from __future__ import annotations
+
+import random
+import shutil
+from pathlib import Path
+
+from lxml import etree
+
+from edition.document import RELEASE_SOURCE_BYTES, load, parse
+
+
+def _elements(document) -> list[etree._Element]:
+    return [element for element in document.root.iter() if isinstance(element.tag, str)]
+
+
+def test_a_large_file_lets_go_of_its_bytes_and_locates_every_element_as_before(frus_volume: Path) -> None:
+    data = frus_volume.read_bytes()
+    assert len(data) >= RELEASE_SOURCE_BYTES
+    released = load(frus_volume)
+    kept = parse(data, str(frus_volume))
+    assert released._source is None and kept._source is not None
+    assert released.source == data  # read back from the file when asked for
+    pairs = list(zip(_elements(released), _elements(kept)))
+    assert len(pairs) > 20_000
+    for mine, theirs in pairs[::7]:
+        assert released.position(mine) == kept.position(theirs)
+
+
+def test_the_memo_keeps_its_bytes(memo_path: Path) -> None:
+    document = load(memo_path)
+    assert document.source == memo_path.read_bytes()
+    assert document.size == len(document.source)
+
+
+def test_a_file_changed_after_loading_gives_lines_without_columns(frus_volume: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "volume.xml"
+    shutil.copyfile(frus_volume, copy)
+    document = load(copy)
+    paragraph = document.root.find(".//{http://www.tei-c.org/ns/1.0}p")
+    assert paragraph is not None
+    before = document.position(paragraph)
+    assert before[1] > 1  # indented in the file
+    copy.write_bytes(b"<changed/>\n" * 10)  # edited (or replaced) by someone else meanwhile
+    later = document.root.findall(".//{http://www.tei-c.org/ns/1.0}p")[-1]
+    line, column = document.position(later)
+    assert line == later.sourceline and column == 1  # the line from the tree; no column from a changed file
+    assert document.source == b""
+    copy.unlink()
+    assert document.position(later) == (line, 1)
+
+
+def test_xpaths_do_not_depend_on_the_order_they_are_asked_in(frus_volume: Path) -> None:
+    first, second = load(frus_volume), load(frus_volume)
+    elements_first, elements_second = _elements(first), _elements(second)
+    order = list(range(len(elements_first)))
+    random.Random(4).shuffle(order)
+    shuffled = {index: first.xpath_of(elements_first[index]) for index in order[:3000]}
+    for index in sorted(shuffled):  # the other document is asked in document order
+        path = shuffled[index]
+        assert second.xpath_of(elements_second[index]) == path
+        assert first.root.xpath(path, namespaces={"tei": "http://www.tei-c.org/ns/1.0",
+                                                  "xml": "http://www.w3.org/XML/1998/namespace"}) == [
+            elements_first[index]]
