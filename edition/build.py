@@ -50,10 +50,28 @@ CITE = "cite"
 # A volume's body holds documents, chapter divisions with heads, and page
 # breaks; a file with paragraphs between its documents is one text and is
 # rendered whole, so that nothing outside the documents is lost.
-_TEXT_OUTSIDE_DOCUMENTS = etree.XPath(
-    "boolean(//tei:text/tei:body//*[self::tei:p or self::tei:ab or self::tei:list or self::tei:table"
-    " or self::tei:quote or self::tei:note or self::tei:lg][not(ancestor::tei:div[@type='document'])]"
-    "[not(ancestor::tei:head)])", namespaces={"tei": "http://www.tei-c.org/ns/1.0"})
+_TEXT_TAGS = frozenset(tei(n) for n in ("p", "ab", "list", "table", "quote", "note", "lg"))
+
+
+def _text_outside_documents(root: etree._Element) -> bool:
+    """Whether a body holds text (p, ab, list, table, quote, note, lg) outside its document
+    divisions and heads.  A walk that does not enter the documents: an XPath with
+    ancestor tests visits the whole volume (a tenth of its planning)."""
+    head, div = tei("head"), tei("div")
+    for text in root.iter(tei("text")):
+        if any(a.tag == head or (a.tag == div and a.get("type") == "document") for a in text.iterancestors()):
+            continue
+        for body in text.iterchildren(tei("body")):
+            stack = list(body)
+            while stack:
+                element = stack.pop()
+                tag = element.tag
+                if not isinstance(tag, str) or tag == head or (tag == div and element.get("type") == "document"):
+                    continue
+                if tag in _TEXT_TAGS:
+                    return True
+                stack.extend(element)
+    return False
 _DIVISIONS = frozenset(tei(n) for n in ("div", "div1", "div2", "div3", "div4", "div5", "div6", "div7"))
 
 
@@ -94,7 +112,7 @@ def document_units(document: Document) -> tuple[list[etree._Element], bool]:
 def _find_units(document: Document) -> tuple[list[etree._Element], bool]:
     documents = [element for element in document.units()
                  if element.tag in _DIVISIONS and element.get("type") == "document"]
-    if len(documents) > 1 and not _TEXT_OUTSIDE_DOCUMENTS(document.root):
+    if len(documents) > 1 and not _text_outside_documents(document.root):
         # the volume's front and back matter (preface, lists of persons and
         # abbreviations, index) are pages of their own, before and after the documents
         text = document.root.find(tei("text"))
@@ -176,13 +194,18 @@ class _Task:
     indices: list[int]
     formats: list[str]
     options: dict[str, Any]
+    #: The temporary edition folder, and each writer's folder in it: workers write the
+    #: files themselves (both cores share the disk's work; no page is sent back).
+    target: str = ""
+    folders: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
 class _Rendered:
     unit: int
-    results: dict[str, Any]
-    cite: dict[str, bytes]
+    #: format → (files written, relative to the writer's folder; record; diagnostics)
+    outputs: dict[str, tuple[list[str], Any, list[Diagnostic]]]
+    cite: list[str]
     diagnostics: list[Diagnostic]
 
 
@@ -231,6 +254,8 @@ def _render(task: _Task) -> tuple[list[_Rendered], list[Diagnostic]]:
     writers = {name: get_writer(name)() for name in task.formats if name != CITE}
     wants_cite = CITE in task.formats
     page_of = {unit: f"{name}.html" for unit, name in zip(units, plan.names)} if is_volume else {}
+    target = _Folder(Path(task.target))
+    prefix = f"{plan.folder}/" if plan.folder else ""
     out: list[_Rendered] = []
     for index in task.indices:
         unit, name = units[index], plan.names[index]
@@ -259,17 +284,24 @@ def _render(task: _Task) -> tuple[list[_Rendered], list[Diagnostic]]:
             options["prev"] = (f"{plan.names[index - 1]}.html", plan.titles[index - 1])
         if is_volume and index + 1 < len(units):
             options["next"] = (f"{plan.names[index + 1]}.html", plan.titles[index + 1])
-        results: dict[str, Any] = {}
+        outputs: dict[str, tuple[list[str], Any, list[Diagnostic]]] = {}
         for format_name, writer in writers.items():
             try:
-                results[format_name] = writer.write_unit(document, unit, options)
+                result = writer.write_unit(document, unit, options)
             except EditionError as error:
                 diagnostics.append(error.diagnostic)
+                continue
             except Exception as error:  # a writer bug must not cost the other pages; report where
                 diagnostics.append(document.diagnostic(
                     unit, "E0602", f"the {format_name} writer failed on this unit: "
                     f"{type(error).__name__}: {error}; please report it with this file"))
-        out.append(_Rendered(index, results, cite, diagnostics))
+                continue
+            for file, data in result.files.items():
+                target.write(f"{task.folders[format_name]}/{prefix}{file}", data)
+            outputs[format_name] = (list(result.files), result.record, result.diagnostics)
+        for file, data in cite.items():
+            target.write(f"{CITE}/{page}/{file}", data)
+        out.append(_Rendered(index, outputs, list(cite), diagnostics))
     return out, []
 
 
@@ -468,21 +500,23 @@ def build(paths: Sequence[str | os.PathLike[str]] = (), out: str | os.PathLike[s
         unit_counts.append(len(plan.names))
         digests.append(digest)
     jobs = jobs or default_jobs()
+    temporary = out_path.with_name(f".{out_path.name}.tmp-{os.getpid()}")
     tasks: list[_Task] = []
     for plan, count in zip(plans, unit_counts):
         if not count:
             continue
         for start in range(0, count, SLICE):
-            tasks.append(_Task(plan, list(range(start, min(start + SLICE, count))), chosen, options))
+            tasks.append(_Task(plan, list(range(start, min(start + SLICE, count))), chosen, options,
+                               str(temporary), writer_folders))
     _LOADED.update(documents)  # before the pool forks: workers inherit them parsed
     documents.clear()
 
-    # 2. render in workers and write each unit's files into a temporary sibling of out as
-    #    they arrive (results come in task order, so output is deterministic; memory holds
-    #    one task's results at a time, not the edition)
+    # 2. render in workers, which write each unit's files into a temporary sibling of out
+    #    (file contents do not depend on who writes them or when; results come back in
+    #    task order, so the records and the manifest are deterministic; a worker holds one
+    #    slice's pages at a time, not the edition's)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     _clean_stale(out_path)
-    temporary = out_path.with_name(f".{out_path.name}.tmp-{os.getpid()}")
     if temporary.exists():
         shutil.rmtree(temporary)
     temporary.mkdir()
@@ -508,13 +542,11 @@ def build(paths: Sequence[str | os.PathLike[str]] = (), out: str | os.PathLike[s
                     page = folder + task.plan.names[item.unit]
                     found = list(item.diagnostics)
                     outputs: dict[str, tuple[list[str], Any]] = {}
-                    for format_name, result in item.results.items():
-                        found.extend(result.diagnostics)
-                        for file, data in result.files.items():
-                            put(writer_folders[format_name], folder + file, data)
-                        outputs[format_name] = (sorted(folder + file for file in result.files), result.record)
-                    for file, data in item.cite.items():
-                        put(CITE, f"{page}/{file}", data)
+                    for format_name, (files, record, problems) in item.outputs.items():
+                        found.extend(problems)
+                        written.update(f"{writer_folders[format_name]}/{folder}{file}" for file in files)
+                        outputs[format_name] = (sorted(folder + file for file in files), record)
+                    written.update(f"{CITE}/{page}/{file}" for file in item.cite)
                     cite = sorted(f"{page}/{file}" for file in item.cite)
                     outcomes[plan_index[id(task.plan)]].append((item.unit, outputs, cite, found))
         finally:

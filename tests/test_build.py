@@ -217,3 +217,22 @@ def test_a_build_whose_every_input_fails_keeps_the_previous_edition(tmp_path) ->
     assert report.exit_code == 1 and report.units == 0
     assert [d.code for d in report.diagnostics] == ["E0002", "E0602"]
     assert (out / "text" / "d300.txt").read_bytes() == before
+
+
+def test_a_volume_is_split_only_when_no_text_lies_outside_its_documents(frus_excerpt: Path) -> None:
+    from edition.document import parse
+
+    data = frus_excerpt.read_bytes()
+    units, is_volume = document_units(parse(data, str(frus_excerpt)))
+    assert is_volume and len(units) > 2
+    # a paragraph between two documents would be lost from a page per document:
+    # the file is then one text, rendered whole
+    second = b'<div type="document" xml:id="d300"'
+    assert second in data
+    stray = data.replace(second, b'<p>Between the documents.</p>' + second, 1)
+    units, is_volume = document_units(parse(stray, str(frus_excerpt)))
+    assert not is_volume and len(units) == 1
+    # a note in a chapter's heading is not text outside the documents
+    heading = b'<div type="chapter"><head>Taiwan<note>In a heading.</note></head></div>'
+    inside = data.replace(second, heading + second, 1)
+    assert document_units(parse(inside, str(frus_excerpt)))[1]

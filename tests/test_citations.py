@@ -82,16 +82,17 @@ def test_memo_csl_item_has_the_issue_values(memo_citation) -> None:
     assert "tei:teiHeader" in memo_citation.provenance["title"]
 
 
-def test_memo_chicago_forms_come_from_citeproc(memo_citation) -> None:
+def test_memo_chicago_forms(memo_citation) -> None:
+    # the document's date after its title (CMOS 14.111); tests/test_chicago.py holds the rest
     note = render(memo_citation, "chicago-note")
     assert note == (
-        f"Hugh S. Cumming Jr., “{MEMO_TITLE},” in {MEMO_BOOK}, no. 300, ed. Harriet Dashiell Schwar "
-        "(1959; Washington: United States Government Printing Office, 1996), 593–94, "
-        f"{MEMO_URL}.")
+        f"Hugh S. Cumming Jr., “{MEMO_TITLE},” September 24, 1959, in {MEMO_BOOK}, no. 300, "
+        "ed. Harriet Dashiell Schwar (Washington: United States Government Printing Office, 1996), "
+        f"593–94, {MEMO_URL}.")
     bibliography = render(memo_citation, "chicago-bibliography")
     assert bibliography == (
-        f"Cumming, Hugh S., Jr. “{MEMO_TITLE}.” In {MEMO_BOOK}, No. 300, edited by Harriet Dashiell "
-        "Schwar, 593–94. 1959; Washington: United States Government Printing Office, 1996. "
+        f"Cumming, Hugh S., Jr. “{MEMO_TITLE}.” September 24, 1959. In {MEMO_BOOK}, No. 300, edited by "
+        "Harriet Dashiell Schwar, 593–94. Washington: United States Government Printing Office, 1996. "
         f"{MEMO_URL}.")
     html = render(memo_citation, "chicago-note", markup="html")
     assert f"<i>{MEMO_BOOK}</i>" in html

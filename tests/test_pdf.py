@@ -267,8 +267,8 @@ def test_the_front_page_carries_title_citation_and_credits(memo_pages: list[str]
     assert "300. Memorandum From the Director of the Bureau of Intelligence and Research (Cumming)" in front
     # the Chicago note from transforms/citations.py
     assert ("Hugh S. Cumming Jr., “Memorandum From the Director of the Bureau of Intelligence and Research "
-            "(Cumming) to Secretary of State Herter,” in Foreign Relations of the United States, 1958–1960, "
-            "Volume XIX, China, no. 300") in front
+            "(Cumming) to Secretary of State Herter,” September 24, 1959, in Foreign Relations of the United "
+            "States, 1958–1960, Volume XIX, China, no. 300") in front
     assert "TEI encoding, editorial correction and annotation: TEI Edition Toolkit project" in front
     assert "Office of the Historian, U.S. Department of State" in front
 

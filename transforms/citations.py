@@ -21,8 +21,9 @@ Three shapes of source are recognised, by what the header holds:
     anything else (the frus-history documents): the file is the item.
 
 Outputs (:func:`render`): CSL-JSON, BibTeX, RIS, Dublin Core XML, Chicago
-note and bibliography entries through citeproc-py and the official CSL
-style shipped in ``transforms/csl/``, and the Office of the Historian's form.
+note and bibliography entries (:mod:`transforms.chicago`, checked in the tests
+against citeproc-py and the official CSL style shipped in ``transforms/csl/``),
+and the Office of the Historian's form.
 The HTML writer uses :func:`highwire_meta`, :func:`json_ld` and
 :func:`canonical_url` for the page head.
 """
@@ -30,7 +31,6 @@ The HTML writer uses :func:`highwire_meta`, :func:`json_ld` and
 from __future__ import annotations
 
 
-import io
 import json
 import re
 from dataclasses import dataclass, field
@@ -43,6 +43,8 @@ from lxml import etree
 from edition.diagnostics import Diagnostic, EditionUsageError
 from edition.document import NAMESPACES, XML_ID, XML_LANG, local_name, tei
 
+from . import chicago
+
 if TYPE_CHECKING:
     from edition.document import Document
 
@@ -54,11 +56,11 @@ FORMATS: tuple[str, ...] = ("chicago-note", "chicago-bibliography", "ohist", "cs
                             "ris", "dc")
 
 CSL_DIR = Path(__file__).resolve().parent / "csl"
-#: The official CSL style (citation-style-language/styles, CC BY-SA 3.0, licence in its <info>).
+#: The official CSL style (citation-style-language/styles, CC BY-SA 3.0, licence in its <info>)
+#: that the tests run through citeproc-py as the oracle of :mod:`transforms.chicago`.
 #: The 17th-edition variant, because it keeps the place of publication and the page range
 #: that the 18th edition's note form drops.
 CHICAGO_STYLE = CSL_DIR / "chicago-notes-bibliography-17th-edition.csl"
-LOCALE = "en-US"
 
 #: Office of the Historian document URLs: ``{base}{volume id}/{document id}``.  Used only for
 #: whole volumes (whose header has the volume's ``idno[@type='frus']`` but no per-document URL);
@@ -137,8 +139,13 @@ def _collect(element: etree._Element, parts: list[str]) -> None:
         parts.append(child.tail or "")
 
 
+@lru_cache(maxsize=256)
+def _compiled(expression: str) -> etree.XPath:
+    return etree.XPath(expression, namespaces=NAMESPACES)
+
+
 def _first(document: Document, expression: str, node: etree._Element | None = None) -> etree._Element | None:
-    found = document.xpath(expression, node)
+    found = _compiled(expression)(node if node is not None else document.root)
     return found[0] if found else None
 
 
@@ -416,25 +423,24 @@ def _document_place(document: Document, citation: Citation, builder: _Builder,
             "W0402", f"no place where the document was written: {hint}"))
 
 
-def _volume(document: Document, builder: _Builder, citation: Citation, unit: etree._Element) -> None:
+@dataclass
+class _VolumeFields:
+    """What every document of a volume shares (its container), read from the header once."""
+
+    builder: _Builder
+    series: str | None
+    series_source: str | None
+    publication: etree._Element | None
+
+
+def _volume_fields(document: Document) -> _VolumeFields:
+    cached = document.cache.get("citations.volume")
+    if cached is not None:
+        return cached
+    builder = _Builder(document)
     titles = _first(document, "tei:teiHeader/tei:fileDesc/tei:titleStmt")
     publication = _first(document, "tei:teiHeader/tei:fileDesc/tei:publicationStmt")
-    head = unit.find(tei("head"))
-    title = plain_text(head)
-    number = unit.get("n")
-    if number and title.startswith(f"{number}."):
-        title = title[len(number) + 1:].strip()
-    else:
-        title = re.sub(r"^\d+[A-Za-z]?\.\s+", "", title)
-    builder.set("title", title, head)
-    builder.require("title", unit, "no title: the division has no head")
-    # FRUS heads mark the sender: <persName type="from" corresp="#p_…"> into the list of persons.
-    senders = head.xpath(".//tei:persName[@type='from']", namespaces=NAMESPACES) if head is not None else []
-    builder.set("author", [_person(document, s) for s in senders], senders[0] if senders else None)
     series = _first(document, "tei:title[@type='series']", titles) if titles is not None else None
-    if series is not None:
-        citation.series = plain_text(series)
-        citation.provenance["series"] = document.xpath_of(series)
     parts = _container_from_parts(document, titles, series)
     if parts:
         builder.set("container-title", parts[0], parts[1])
@@ -453,6 +459,34 @@ def _volume(document: Document, builder: _Builder, citation: Citation, unit: etr
     for key, what in (("publisher", "publisher"), ("publisher-place", "pubPlace"), ("issued", "date"),
                       ("ISBN", "idno[@type='isbn-10']")):
         builder.require(key, publication, f"no {key}: add publicationStmt/{what}")
+    fields = _VolumeFields(builder, plain_text(series) if series is not None else None,
+                           document.xpath_of(series) if series is not None else None, publication)
+    document.cache["citations.volume"] = fields
+    return fields
+
+
+def _volume(document: Document, builder: _Builder, citation: Citation, unit: etree._Element) -> None:
+    head = unit.find(tei("head"))
+    title = plain_text(head)
+    number = unit.get("n")
+    if number and title.startswith(f"{number}."):
+        title = title[len(number) + 1:].strip()
+    else:
+        title = re.sub(r"^\d+[A-Za-z]?\.\s+", "", title)
+    builder.set("title", title, head)
+    builder.require("title", unit, "no title: the division has no head")
+    # FRUS heads mark the sender: <persName type="from" corresp="#p_…"> into the list of persons.
+    senders = head.xpath(".//tei:persName[@type='from']", namespaces=NAMESPACES) if head is not None else []
+    builder.set("author", [_person(document, s) for s in senders], senders[0] if senders else None)
+    shared = _volume_fields(document)
+    if shared.series is not None:
+        citation.series = shared.series
+        citation.provenance["series"] = shared.series_source
+    # copies: a citation's item is its own to change (passages, CSL-JSON notes)
+    builder.item.update(json.loads(json.dumps(shared.builder.item)))
+    builder.provenance.update(shared.builder.provenance)
+    builder.warnings.extend(shared.builder.warnings)
+    publication = shared.publication
     builder.set("number", number, f"{document.xpath_of(unit)}/@n")
     pages = _pages(document, unit, None)
     builder.set("page", pages, "derived: the pb before the division and the pb's inside it")
@@ -691,112 +725,12 @@ def render(citation: Citation, fmt: str, markup: str = "text") -> str:
     return writer(citation)
 
 
-def _cache_macro_lookup() -> None:
-    """citeproc-py finds a macro by compiling and running an XPath over the whole style on
-    every use (about half of a note's 70 ms with the 240 kB Chicago style).  A style does not
-    change once loaded, so the lookup is memoised per style root (the cached macro keeps its
-    tree, hence the root's id, alive)."""
-    from citeproc import model
-
-    if getattr(model.CitationStylesElement.get_macro, "memoised", False):
-        return
-    lookup = model.CitationStylesElement.get_macro
-    found: dict[tuple[int, str], Any] = {}
-
-    def get_macro(self: Any, name: str) -> Any:
-        key = (id(self.get_root()), name)
-        if key not in found:
-            found[key] = lookup(self, name)
-        return found[key]
-
-    get_macro.memoised = True  # type: ignore[attr-defined]
-    model.CitationStylesElement.get_macro = get_macro
-    _memoise_static_lookups(model)
-
-
-def _memoise_static_lookups(model: Any) -> None:
-    """Two more questions citeproc-py asks of the (unchanging) style tree for every item:
-    ``xpath_search`` (an XPath per option and term, 1.1 s over a FRUS volume's 400 notes) and
-    ``calls_variable`` (a recursive walk, 1.6 s).  Their answers depend only on the style
-    element, so they are kept per element; the dictionaries keep each lxml proxy alive, so an
-    element keeps its identity between calls."""
-    searches: dict[tuple[Any, str], Any] = {}
-    search = model.CitationStylesElement.xpath_search
-
-    def xpath_search(self: Any, expression: str) -> Any:
-        key = (self, expression)
-        found = searches.get(key)
-        if found is None:
-            found = searches[key] = search(self, expression)
-        return found
-
-    model.CitationStylesElement.xpath_search = xpath_search
-    for klass in vars(model).values():
-        original = getattr(klass, "__dict__", {}).get("calls_variable")
-        if not callable(original):
-            continue
-        answers: dict[Any, bool] = {}
-
-        def calls_variable(self: Any, _original: Any = original, _answers: dict[Any, bool] = answers) -> bool:
-            answer = _answers.get(self)
-            if answer is None:
-                answer = _answers[self] = _original(self)
-            return answer
-
-        setattr(klass, "calls_variable", calls_variable)
-
-
-@lru_cache(maxsize=1)
-def _style() -> Any:
-    from citeproc import CitationStylesStyle
-    _cache_macro_lookup()
-    tree = etree.parse(str(CHICAGO_STYLE))
-    # citeproc-py 0.11 ignores <name initialize="false">, so the style-wide initialize-with
-    # would turn every given name into initials; Chicago never initialises full names.
-    tree.getroot().attrib.pop("initialize-with", None)
-    return CitationStylesStyle(io.BytesIO(etree.tostring(tree)), locale=LOCALE, validate=False)
-
-
-def _punctuation_in_quote(text: str) -> str:
-    # en-US sets the CSL locale option punctuation-in-quote="true" (a comma or period after a
-    # closing quotation mark goes inside it); citeproc-py 0.11 does not implement that option.
-    return re.sub(r"([”’])([,.])", r"\2\1", text)
-
-
-def _csl_ready(item: dict[str, Any]) -> dict[str, Any]:
-    return json.loads(json.dumps(item))
-
-
 def _chicago(citation: Citation, bibliography: bool, markup: str) -> str:
-    from citeproc import Citation as CslCitation, CitationItem, CitationStylesBibliography, formatter
-    from citeproc.source import Locator
-    from citeproc.source.json import CiteProcJSON
-
-    source = CiteProcJSON([_csl_ready(citation.item)])
-    output = formatter.html if markup == "html" else formatter.plain
-    engine = CitationStylesBibliography(_style(), source, output)
-    key = str(citation.item["id"])
-    options: dict[str, Any] = {}
-    if citation.locator and not bibliography:
-        # citeproc-py formats every hyphen of a locator as a page range ("leopold–to–kennan");
-        # a non-breaking hyphen (U+2011) keeps a reference's own hyphens as they are.
-        locator = citation.locator if citation.label == "paragraph" else citation.locator.replace("-", "\u2011")
-        options["locator"] = Locator(citation.label or "section", locator)
-    cite = CslCitation([CitationItem(key, **options)])
-    engine.register(cite)
-    problems: list[str] = []
+    """Chicago note or bibliography entry from :mod:`transforms.chicago` (citeproc-py with the
+    official style is the tests' oracle, no longer a run-time dependency)."""
     if bibliography:
-        entries = [str(entry) for entry in engine.bibliography()]
-        text = entries[0] if entries else ""
-    else:
-        text = str(engine.cite(cite, problems.append))
-    text = _punctuation_in_quote(text).strip()
-    if not citation.item.get("author"):
-        # CSL suppresses a variable once <substitute> has used it in place of the author;
-        # citeproc-py 0.11 does not when it comes through a macro, so an authorless entry
-        # would open with its title twice.
-        text = re.sub(r"(“[^“”]+”) \1", r"\1", text)
-    return text
+        return chicago.bibliography(citation.item, markup=markup)
+    return chicago.note(citation.item, citation.locator, citation.label, markup=markup)
 
 
 def _csl_json(citation: Citation) -> str:

@@ -26,6 +26,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -108,7 +109,9 @@ def safe_id(value: str) -> str:
     return cleaned or "_"
 
 
+@lru_cache(maxsize=4096)
 def safe_class(value: str) -> str:
+    # a page asks for the same few dozen class names thousands of times
     return _CLASS_UNSAFE.sub("", value)
 
 
@@ -176,7 +179,7 @@ def _flow_content(state: dict[str, Any]) -> Iterator[None]:
 
 
 def _citations() -> Any:
-    from . import citations  # imported on first use: citeproc-py is not needed to validate
+    from . import citations  # imported on first use: validation does not need it
     return citations
 
 
@@ -186,8 +189,9 @@ _CITATION_TAGS = frozenset({"i", "b", "em", "strong", "span", "sup", "sub"})
 def inline_markup(fragment: str) -> str:
     """Re-serialise a formatter's HTML fragment keeping only bare phrase tags (i, b, …).
 
-    Why: citeproc's HTML carries the titles' italics, but its text comes from the TEI
-    header; nothing but these tags (and no attribute at all) may reach the page.
+    Why: the Chicago formatter's HTML carries the titles' italics, but its text comes from
+    the TEI header; nothing but these tags (and no attribute at all) may reach the page,
+    whatever a formatter does.
     """
     import lxml.html
 
