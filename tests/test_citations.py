@@ -430,6 +430,9 @@ def test_names_are_parsed_in_both_orders() -> None:
     assert parse_name("Hugh S. Cumming, Jr.") == {"family": "Cumming", "given": "Hugh S.", "suffix": "Jr."}
     assert parse_name("Glenn W. LaFantasie") == {"family": "LaFantasie", "given": "Glenn W."}
     assert parse_name("Herodotus") == {"family": "Herodotus"}
+    assert parse_name("de la Mare") == {"family": "de la Mare"}
+    assert parse_name("Charles de Gaulle") == {"family": "de Gaulle", "given": "Charles"}
+    assert parse_name("Ludwig van Beethoven") == {"family": "van Beethoven", "given": "Ludwig"}
 
 
 def test_unknown_format_is_a_usage_error(memo_citation) -> None:

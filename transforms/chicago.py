@@ -74,12 +74,13 @@ def note(item: Item, locator: str | None = None, label: str | None = None,
     form = _Form(item, markup, et_al=_NOTE_ET_AL)
     cited = _locator(locator, label) if locator else form.pages()
     if form.in_collection:
-        head = _join([form.names("author"), form.title(), form.document_date(), form.container("in"),
+        # a note is a sentence: a name's particle opens it capitalised ("De la Mare, …", CMOS 8.5)
+        head = _join([_capitalised(form.names("author")), form.title(), form.document_date(), form.container("in"),
                       form.number("no."), form.editors("ed.")], ", ")
         imprint = f"({form.imprint()})"
         head = f"{head} {imprint}" if head else imprint
         return _end(_join([head, form.esc(cited), form.url()], ", "))
-    parts = [form.names("author"), form.title(), form.document_date(), form.description(),
+    parts = [_capitalised(form.names("author")), form.title(), form.document_date(), form.description(),
              form.number("no."), form.editors("ed."), form.publisher(), form.issued_full(),
              form.esc(cited) if locator else "", form.url()]
     text = _end(_join(parts, ", "))
@@ -96,10 +97,10 @@ def bibliography(item: Item, markup: str = "text") -> str:
         source = _join([container, form.number("No."),
                         editors if container or form.number("No.") else _capitalised(editors),
                         form.esc(form.pages())], ", ")
-        sentences = [form.names("author", inverted=True), form.title(), form.document_date(), source,
-                     form.imprint(), form.url()]
+        sentences = [_capitalised(form.names("author", inverted=True)), form.title(), form.document_date(),
+                     source, form.imprint(), form.url()]
         return _end(_join(sentences, ". "))
-    sentences = [form.names("author", inverted=True), form.title(), form.document_date(),
+    sentences = [_capitalised(form.names("author", inverted=True)), form.title(), form.document_date(),
                  _capitalised(form.number("No.")),
                  _capitalised(form.editors("edited by")),
                  _capitalised(_join([form.description(), form.publisher(), form.issued_full()], ", ")),

@@ -74,6 +74,8 @@ _CSL_LOCATORS = {"act", "appendix", "article-locator", "book", "canon", "chapter
                  "supplement", "table", "timestamp", "title-locator", "verse", "version",
                  "volume"}
 _NAME_SUFFIXES = {"jr.", "jr", "sr.", "sr", "ii", "iii", "iv"}
+_NAME_PARTICLES = frozenset({"de", "la", "le", "du", "des", "van", "von", "der", "den", "ten", "ter", "da",
+                             "di", "del", "della", "dos", "das", "zu"})
 
 
 @dataclass
@@ -216,7 +218,11 @@ def parse_name(text: str) -> dict[str, str]:
         if len(words) == 1:
             name = {"family": words[0]}
         else:
-            name = {"family": words[-1], "given": " ".join(words[:-1])}
+            # a surname's lowercase particle starts the family name: "de la Mare", "Charles de Gaulle"
+            start = next((i for i, word in enumerate(words[:-1]) if word in _NAME_PARTICLES), len(words) - 1)
+            name = {"family": " ".join(words[start:])}
+            if start:
+                name["given"] = " ".join(words[:start])
     if suffix:
         name["suffix"] = suffix
     return name
