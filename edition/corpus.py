@@ -49,8 +49,11 @@ class Progress:
 
 
 def run_parallel(function: Callable[[Task], Result], tasks: Iterable[Task], jobs: int | None = None,
-                 label: str = "working") -> Iterator[Result]:
-    """``map(function, tasks)`` over a process pool, in order, with a progress bar."""
+                 label: str = "working", warm_up: bool = True) -> Iterator[Result]:
+    """``map(function, tasks)`` over a process pool, in order, with a progress bar.
+
+    ``warm_up``: with many tasks, run the first one here before the pool forks (see below);
+    worth it when the first task compiles something costly that every task needs."""
     items = list(tasks)
     jobs = min(jobs or default_jobs(), len(items)) or 1
     progress = Progress(len(items), label)
@@ -64,7 +67,7 @@ def run_parallel(function: Callable[[Task], Result], tasks: Iterable[Task], jobs
         # max_tasks_per_child would force the slow spawn start method in Python 3.11.
         fork = "fork" in multiprocessing.get_all_start_methods()
         context = multiprocessing.get_context("fork" if fork else None)
-        if fork and len(items) > 4 * jobs:
+        if fork and warm_up and len(items) > 4 * jobs:
             # Many small tasks: the first one runs here, before the pool forks, so that what
             # it compiles once per process (the schema, the citation style, the behaviour
             # table: 0.3-0.5 s) is inherited by every worker instead of rebuilt in each.

@@ -37,13 +37,13 @@ from pathlib import Path
 from lxml import etree
 
 from .document import TEI_NS, XML_NS
+from .schema import STUB_TYPE
 
 XS = "http://www.w3.org/2001/XMLSchema"
 _X = f"{{{XS}}}"
 _T = f"{{{TEI_NS}}}"
 TEIX_NS = "http://www.tei-c.org/ns/Examples"
 XML_COMPANION = "xml.xsd"
-STUB_TYPE = "edition.notInThisSchema"
 HEADER = (" Generated from schema/edition.odd by `edition schema compile` against TEI P5 tei_all.xsd; "
           "do not edit: change the ODD and recompile. ")
 

@@ -8,15 +8,21 @@ One generator, :func:`iter_problems`, yields every diagnostic of one file;
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .diagnostics import (Diagnostic, EditionParseError, EditionValidationError, Severity,
                           exit_code, sort_key, summary)
 from .document import Document, iter_sources, load, require_tei_root
-from .rules import iter_rule_problems
-from .schema import Schema, SchemaChoice, prepare, resolve_schema
+
+if TYPE_CHECKING:
+    from .schema import Schema, SchemaChoice
+
+# The rules and the schemas are imported where they are used, not here: `import edition`
+# stays light, and a run over many files starts compiling our schema before the rules load.
 
 PathLike = str | os.PathLike[str]
 
@@ -45,6 +51,8 @@ class Report:
 
 def iter_document_problems(document: Document, schema: Schema | None, rules: bool = True) -> Iterator[Diagnostic]:
     """Schema and rule findings of an already parsed document."""
+    from .rules import iter_rule_problems
+
     root_problem = require_tei_root(document)
     if root_problem is not None:
         yield root_problem
@@ -58,6 +66,8 @@ def iter_document_problems(document: Document, schema: Schema | None, rules: boo
 def iter_problems(source: PathLike | Document, schema: SchemaChoice = None, rules: bool = True,
                   display: str | None = None) -> Iterator[Diagnostic]:
     """Every finding for one file: parse errors, then schema, then rules."""
+    from .schema import resolve_schema
+
     if isinstance(source, Document):
         document = source
     else:
@@ -69,28 +79,125 @@ def iter_problems(source: PathLike | Document, schema: SchemaChoice = None, rule
     yield from iter_document_problems(document, resolve_schema(schema, document), rules)
 
 
-def _validate_one(task: tuple[str, str, SchemaChoice, bool]) -> list[Diagnostic]:
+Task = tuple[str, str, "SchemaChoice", bool]
+#: The findings of one file: call it (it waits for the schema's thread, if any).
+Finish = Callable[[], list[Diagnostic]]
+
+
+def _begin_one(task: Task) -> Finish:
+    """Check one file: the schema on a second thread (Schema.begin), the rules here, meanwhile.
+
+    Findings come in :func:`iter_problems`' order: the root check, the schema's, the rules'.
+    """
+    from .rules import iter_rule_problems
+    from .schema import resolve_schema
+
     shown, path, schema, rules = task
-    return list(iter_problems(Path(path), schema, rules, display=shown))
+    try:
+        document = load(Path(path), shown)
+    except EditionParseError as error:
+        unreadable = [error.diagnostic]
+        return lambda: unreadable
+    engine = resolve_schema(schema, document)
+    root_problem = require_tei_root(document)
+    pending = engine.begin(document) if engine is not None else None
+    checked: list[Diagnostic] = []
+    if rules:
+        checked.extend(document.citer.problems)
+        checked.extend(iter_rule_problems(document))
+
+    def finish() -> list[Diagnostic]:
+        found = [root_problem] if root_problem is not None else []
+        if pending is not None:
+            found.extend(pending())
+        return found + checked
+
+    return finish
+
+
+def _validate_one(task: Task) -> list[Diagnostic]:
+    return _begin_one(task)()
+
+
+#: Files whose findings may wait while the next files' rules run (while our schema compiles
+#: on another thread, 0.15 s): at most this many, of at most this many bytes, since each
+#: holds its parsed tree (about ten times its size) until its findings are collected.
+_WAITING_FILES = 64
+_WAITING_BYTES = 4 << 20
+
+
+def _validate_in_turn(tasks: list[Task]) -> Iterator[list[Diagnostic]]:
+    """One process: the rules of the next files run while the schema compiles and validates
+    on another thread; results in input order."""
+    waiting: deque[tuple[Finish, int]] = deque()
+    held = 0
+    for task in tasks:
+        try:
+            size = os.stat(task[1]).st_size
+        except OSError:
+            size = 0
+        waiting.append((_begin_one(task), size))
+        held += size
+        while waiting and (len(waiting) > _WAITING_FILES or held > _WAITING_BYTES):
+            finish, size = waiting.popleft()
+            held -= size
+            yield finish()
+    while waiting:
+        yield waiting.popleft()[0]()
+
+
+#: Below this many bytes of input, worker processes cost more than they save: validation
+#: runs at several MB/s per core, and one process already has the schema on a second thread.
+_POOL_FROM_BYTES = 8 << 20
+
+
+def _worth_a_pool(sources: list[tuple[str, Path]]) -> bool:
+    total = 0
+    for _, path in sources:
+        try:
+            total += path.stat().st_size
+        except OSError:
+            continue
+        if total >= _POOL_FROM_BYTES:
+            return True
+    return False
+
+
+def _ours_in_background(schema: SchemaChoice) -> None:
+    """Start compiling our schema now when the run may use it (see LxmlSchema.compile_in_background)."""
+    if schema is None or schema == "edition":
+        from .schema import edition_schema
+        edition_schema().compile_in_background()
 
 
 def validate(paths: Iterable[PathLike], schema: SchemaChoice = None, rules: bool = True,
              jobs: int | None = 1) -> Report:
-    """Validate files and folders (recursively); one :class:`Report` for all of them."""
+    """Validate files and folders (recursively); one :class:`Report` for all of them.
+
+    ``jobs``: worker processes; None chooses: all cores for a corpus of 8 MB or more,
+    else one process (which validates against the schema on a second thread).
+    """
+    from .schema import prepare
+
     sources = list(iter_sources(paths))
     if len(sources) > 1:
+        # Many files: our whole schema, compiled while the files are read (one file has a
+        # pruned copy checked first instead: EditionSchema.begin).
+        _ours_in_background(schema)
         # One schema for the whole run (for --tei-all: the union of the files' names), built once.
         schema = prepare(schema, [path for _, path in sources])
     tasks = [(shown, str(path), schema, rules) for shown, path in sources]
     report = Report(files=len(tasks))
-    if jobs is None:
+    if jobs is None and len(tasks) > 1 and _worth_a_pool(sources):
         from .corpus import default_jobs
         jobs = default_jobs()
-    if jobs > 1 and len(tasks) > 1:
+    if jobs is not None and jobs > 1 and len(tasks) > 1:
         from .corpus import run_parallel
-        results = run_parallel(_validate_one, tasks, jobs=jobs, label="validate")
+        from .schema import settle
+        settle()  # no thread may be compiling when the pool forks
+        results: Iterable[list[Diagnostic]] = run_parallel(_validate_one, tasks, jobs=jobs, label="validate")
     else:
-        results = map(_validate_one, tasks)
+        results = _validate_in_turn(tasks)
     for found in results:
         report.diagnostics.extend(found)
     report.diagnostics.sort(key=sort_key)

@@ -343,3 +343,169 @@ def test_parallel_run_hands_workers_one_grammar(tmp_path: Path) -> None:
     assert "{http://www.tei-c.org/ns/1.0}standOff" in prepared.names[0]
     report = validate(files, schema="tei-all", rules=False, jobs=2)
     assert report.files == len(files) and report.diagnostics == []
+
+
+# -- speed without changing a verdict: pruned copies, a second thread ----------------------------
+
+BROKEN = sorted((REPO / "tests" / "fixtures" / "broken").glob("*.xml"))
+
+
+@pytest.fixture(scope="module")
+def whole_xsd() -> etree.XMLSchema:
+    return etree.XMLSchema(etree.parse(str(EDITION_XSD)))
+
+
+def _pruned_xsd(tree: etree._ElementTree) -> etree.XMLSchema:
+    from edition.schema import prune_xsd
+    tei = "{http://www.tei-c.org/ns/1.0}"
+    used = frozenset(e.tag[len(tei):] for e in tree.iter(etree.Element) if e.tag.startswith(tei))
+    pruned = prune_xsd(etree.parse(str(EDITION_XSD)).getroot(), used)
+    return etree.XMLSchema(etree.fromstring(etree.tostring(pruned), base_url=str(EDITION_XSD)))
+
+
+def _parsed(path: Path) -> etree._ElementTree | None:
+    try:
+        return load(path).tree
+    except EditionUsageError:
+        return None
+    except Exception:  # noqa: BLE001 - unparseable fixtures have no verdict to compare
+        return None
+
+
+#: The fixtures that parse (the broken ones that do not have no schema verdict to compare).
+_WELL_FORMED = [path for path in [MEMO, *VALID, *BROKEN] if _parsed(path) is not None]
+
+
+def test_most_fixtures_have_a_schema_verdict() -> None:
+    assert MEMO in _WELL_FORMED and len(_WELL_FORMED) >= len([MEMO, *VALID, *BROKEN]) - 3
+
+
+@pytest.mark.parametrize("path", _WELL_FORMED, ids=lambda p: p.name)
+def test_xsd_pruned_to_a_document_gives_the_whole_schemas_verdict(whole_xsd: etree.XMLSchema, path: Path) -> None:
+    tree = _parsed(path)
+    assert tree is not None
+    assert _pruned_xsd(tree).validate(tree) == whole_xsd.validate(tree)
+
+
+def test_xsd_pruned_verdicts_on_the_frus_corpus(whole_xsd: etree.XMLSchema, corpus_files: list[Path],
+                                               repaired_history: list[Path]) -> None:
+    for path in [*corpus_files, *repaired_history[:10]]:
+        tree = load(path).tree
+        assert _pruned_xsd(tree).validate(tree) == whole_xsd.validate(tree), path.name
+
+
+def test_xsd_pruned_to_the_memo_is_much_smaller() -> None:
+    from edition.schema import prune_xsd
+    tei = "{http://www.tei-c.org/ns/1.0}"
+    tree = load(MEMO).tree
+    used = frozenset(e.tag[len(tei):] for e in tree.iter(etree.Element) if e.tag.startswith(tei))
+    whole = etree.parse(str(EDITION_XSD)).getroot()
+    pruned = prune_xsd(whole, used)
+    xs = "{http://www.w3.org/2001/XMLSchema}"
+    references = f".//{xs}element[@ref]"
+    assert len(pruned.findall(references)) < len(whole.findall(references)) - 50
+    # every declaration stays (a reference may remain in a dead particle); unused ones lose their type
+    assert len(pruned.findall(f"{xs}element")) == len(whole.findall(f"{xs}element"))
+    assert pruned.find(f"{xs}element[@name='lg']") is not None and len(pruned.find(f"{xs}element[@name='lg']")) == 0
+
+
+def _edition_copy(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(EDITION_XSD, folder / "edition.xsd")
+    shutil.copy(EDITION_XSD.parent / "xml.xsd", folder / "xml.xsd")
+    return folder / "edition.xsd"
+
+
+def test_pruned_xsd_cache_follows_the_schema_bytes_and_survives_damage(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from edition.schema import EditionSchema
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("EDITION_CACHE", str(cache))
+    xsd = _edition_copy(tmp_path / "schema")
+    bad = next(p for p in BROKEN if p.name == "unknown-element.xml")
+    expected = [d for d in iter_problems(bad, schema=XsdSchema(EDITION_XSD), rules=False)]
+    assert expected and expected[0].code == "E0101"
+
+    def run(schema: EditionSchema, path: Path) -> list:
+        return list(schema.begin(load(path))())
+
+    assert run(EditionSchema(xsd), MEMO) == []
+    first = sorted((cache / "edition-xsd").glob("*.xsd"))
+    assert len(first) == 1
+    # the schema changes: another key, another pruned copy
+    xsd.write_bytes(xsd.read_bytes().replace(b"<xs:complexType", b"<!-- changed -->\n  <xs:complexType", 1))
+    assert run(EditionSchema(xsd), MEMO) == []
+    (current,) = set((cache / "edition-xsd").glob("*.xsd")) - set(first)
+    # a damaged copy is ignored, rebuilt, and changes no finding
+    current.write_bytes(b"<xs:schema garbage")
+    assert run(EditionSchema(xsd), MEMO) == []
+    assert current.read_bytes().startswith(b"<?xml")
+    assert run(EditionSchema(xsd), bad) == expected
+
+
+@pytest.mark.parametrize("schema", [None, "tei-all"])
+def test_second_thread_gives_the_same_findings(schema: str | None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every document validated on a second parse in another thread (as large ones are)."""
+    if schema == "tei-all":
+        shared_path("tei-p5", "tei_all.rng")
+    import edition.schema
+    files = [MEMO, *VALID, *BROKEN]
+    expected = [d for p in files for d in iter_problems(p, schema=schema)]
+    monkeypatch.setattr(edition.schema, "THREAD_FROM_BYTES", 0)
+    one_by_one = [d for p in files for d in validate([p], schema=schema).diagnostics]
+    assert sorted(one_by_one, key=repr) == sorted(expected, key=repr)
+
+
+def test_a_corpus_in_one_process_gives_the_same_findings() -> None:
+    """Many files: their rules run while our whole schema compiles on another thread."""
+    files = [MEMO, *VALID, *BROKEN]
+    expected = sorted((d for p in files for d in iter_problems(p)), key=repr)
+    assert sorted(validate(files, jobs=None).diagnostics, key=repr) == expected
+    assert sorted(validate(files, jobs=2).diagnostics, key=repr) == expected
+
+
+def test_specialized_tei_all_gives_the_pruned_verdicts(tei_all: TeiAllSchema, corpus_files: list[Path],
+                                                      repaired_history: list[Path]) -> None:
+    from edition.schema import attribute_profile
+    checked = 0
+    for path in [*corpus_files[:-63], *repaired_history[:8], *corpus_files[-3:]]:
+        tree = load(path).tree
+        profile = attribute_profile(tree)
+        names = (frozenset(profile), frozenset().union(*profile.values()))
+        assert names == vocabulary([tree])
+        quick = tei_all.quick_for(names, profile)  # None where libxml2 would not compile it in time
+        if quick is not None:
+            checked += 1
+            assert quick.validate(tree) == tei_all.validator_for(names).validator.validate(tree), path.name
+    assert checked >= 10
+
+
+def test_specialized_tei_all_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Kept beside the pruned grammar; a damaged copy is rebuilt; a refused one is not tried again."""
+    from edition.schema import attribute_profile
+    rng = shared_path("tei-p5", "tei_all.rng")
+    monkeypatch.setenv("EDITION_CACHE", str(tmp_path))
+    import edition.schema
+    monkeypatch.setattr(edition.schema, "_QUICK", {})
+    tree = load(MEMO).tree
+    profile = attribute_profile(tree)
+    names = (frozenset(profile), frozenset().union(*profile.values()))
+    quick = TeiAllSchema(rng).quick_for(names, profile)
+    assert quick is not None and quick.validate(tree)
+    (copy,) = (tmp_path / "tei-all").glob("*.quick.rng")
+    copy.write_bytes(b"<grammar")
+    monkeypatch.setattr(edition.schema, "_QUICK", {})
+    assert TeiAllSchema(rng).quick_for(names, profile).validate(tree)
+    assert copy.read_bytes().startswith(b"<?xml")
+    copy.unlink()
+    monkeypatch.setattr(edition.schema, "_QUICK", {})
+    copy.with_suffix(".refused").write_bytes(b"")
+    assert TeiAllSchema(rng).quick_for(names, profile) is None
+    assert list(validate([MEMO], schema="tei-all").diagnostics) == []
+
+
+def test_compile_trial_gives_up_on_time() -> None:
+    from edition.schema import _compiles_in_time
+    grammar = b'<grammar xmlns="http://relaxng.org/ns/structure/1.0"><start><element name="a"><empty/></element></start></grammar>'
+    assert _compiles_in_time(grammar, 5.0)
+    assert not _compiles_in_time(b"<grammar", 5.0)
