@@ -104,12 +104,16 @@ def run_once(command: Sequence[str], cwd: Path = REPO) -> tuple[float, int, int]
     return float(elapsed), int(peak), int(code)
 
 
-def measure(command: Sequence[str], runs: int, cwd: Path = REPO) -> Measure:
-    """Median wall time of a command over ``runs`` runs after one warm-up, and its peak RSS."""
+def measure(command: Sequence[str], runs: int, cwd: Path = REPO,
+            before: Callable[[], object] | None = None) -> Measure:
+    """Median wall time of a command over ``runs`` runs after one warm-up, and its peak RSS;
+    ``before`` runs (untimed) before each run."""
     times: list[float] = []
     peak = 0
     codes: set[int] = set()
     for attempt in range(runs + 1):
+        if before is not None:
+            before()
         elapsed, rss, code = run_once(command, cwd)
         codes.add(code)
         if attempt:  # the first run warms caches (files, the pruned tei_all in .edition-cache/)
@@ -213,12 +217,18 @@ def query_rows(label: str, paths: list[Path], runs: int) -> list[Row]:
 
 def build_rows(label: str, paths: list[Path], runs: int, scratch: Path, pdf: bool) -> list[Row]:
     rows: list[Row] = []
-    result = measure(build_command(scratch / "build", paths, ["html", "text", "cite"]), runs)
-    if label == VOLUME_LABEL:
-        rows.append(Row(label, "edition build (html + text + cite)", result, "1.1 s goal",
-                        result.median / BUILD_GOAL_SECONDS, 1.0))
-    else:
-        rows.append(Row(label, "edition build (html + text + cite)", result))
+    # over the previous build (--full: everything rendered again; files whose bytes are
+    # unchanged are hard-linked, not written), and into an empty folder (every file created)
+    out = scratch / "build"
+    again = measure(build_command(out, paths, ["html", "text", "cite"]), runs)
+    empty = measure(build_command(out, paths, ["html", "text", "cite"]), runs,
+                    before=lambda: shutil.rmtree(out, ignore_errors=True))
+    for title, result in (("edition build --full (html + text + cite)", again),
+                          ("  the same, into an empty folder", empty)):
+        if label == VOLUME_LABEL:
+            rows.append(Row(label, title, result, "1.1 s goal", result.median / BUILD_GOAL_SECONDS, 1.0))
+        else:
+            rows.append(Row(label, title, result))
     if pdf:
         result = measure(build_command(scratch / "pdf", paths, ["pdf"]), max(1, runs // 2))
         rows.append(Row(label, "edition build -f pdf", result))

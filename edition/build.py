@@ -25,6 +25,7 @@ import ctypes
 import gc
 import os
 import shutil
+import stat
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -198,6 +199,8 @@ class _Task:
     #: files themselves (both cores share the disk's work; no page is sent back).
     target: str = ""
     folders: dict[str, str] = field(default_factory=dict)
+    #: The edition being replaced ("" if none): files with unchanged bytes are linked to it.
+    previous: str = ""
 
 
 @dataclass
@@ -254,7 +257,7 @@ def _render(task: _Task) -> tuple[list[_Rendered], list[Diagnostic]]:
     writers = {name: get_writer(name)() for name in task.formats if name != CITE}
     wants_cite = CITE in task.formats
     page_of = {unit: f"{name}.html" for unit, name in zip(units, plan.names)} if is_volume else {}
-    target = _Folder(Path(task.target))
+    target = _Folder(Path(task.target), Path(task.previous) if task.previous else None)
     prefix = f"{plan.folder}/" if plan.folder else ""
     out: list[_Rendered] = []
     for index in task.indices:
@@ -393,12 +396,16 @@ def _clean_stale(out: Path) -> None:
 
 
 class _Folder:
-    """Writes the files of the temporary edition folder with as few system calls as it can:
-    a FRUS volume is 2,500 files, and on a busy disk each creation costs up to half a
-    millisecond, so no file is stat'ed or unlinked unless it already exists."""
+    """Writes the files of the temporary edition folder with as few system calls as it can.
 
-    def __init__(self, root: Path) -> None:
+    A FRUS volume is 2,500 files, and creating a file (a new inode) costs 0.3-0.8 ms on
+    this kind of disk, against 0.015 ms for a hard link: a file whose bytes are those of
+    the same file in the previous edition (``previous``) is linked to it, not written
+    again.  Nothing is stat'ed or unlinked unless it already exists."""
+
+    def __init__(self, root: Path, previous: Path | None = None) -> None:
         self.root = root
+        self.previous = previous
         self.made: set[str] = set()
 
     def folder_for(self, relative: str) -> None:
@@ -412,6 +419,8 @@ class _Folder:
     def write(self, relative: str, data: bytes) -> None:
         self.folder_for(relative)
         target = self.root / relative
+        if self.previous is not None and self._link_if_unchanged(relative, target, data):
+            return
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
         try:
             fd = os.open(target, flags, 0o644)
@@ -425,6 +434,26 @@ class _Folder:
                 view = view[os.write(fd, view):]
         finally:
             os.close(fd)
+
+    def _link_if_unchanged(self, relative: str, target: Path, data: bytes) -> bool:
+        assert self.previous is not None
+        before = self.previous / relative
+        try:  # a regular file of the previous edition, never a link out of it
+            fd = os.open(before, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0))
+        except OSError:
+            return False
+        try:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode) or info.st_size != len(data) or info.st_nlink > 64:
+                return False
+            if os.pread(fd, len(data) + 1, 0) != data:
+                return False
+            os.link(before, target, follow_symlinks=False)
+        except OSError:
+            return False
+        finally:
+            os.close(fd)
+        return True
 
     def reuse(self, previous: Path, relative: str) -> None:
         """Take an unchanged file from the previous edition: a hard link (no copy), else a copy."""
@@ -501,13 +530,14 @@ def build(paths: Sequence[str | os.PathLike[str]] = (), out: str | os.PathLike[s
         digests.append(digest)
     jobs = jobs or default_jobs()
     temporary = out_path.with_name(f".{out_path.name}.tmp-{os.getpid()}")
+    previous = str(out_path) if (out_path / MARKER).is_file() else ""
     tasks: list[_Task] = []
     for plan, count in zip(plans, unit_counts):
         if not count:
             continue
         for start in range(0, count, SLICE):
             tasks.append(_Task(plan, list(range(start, min(start + SLICE, count))), chosen, options,
-                               str(temporary), writer_folders))
+                               str(temporary), writer_folders, previous))
     _LOADED.update(documents)  # before the pool forks: workers inherit them parsed
     documents.clear()
 
@@ -521,7 +551,7 @@ def build(paths: Sequence[str | os.PathLike[str]] = (), out: str | os.PathLike[s
         shutil.rmtree(temporary)
     temporary.mkdir()
     written: set[str] = set()
-    target = _Folder(temporary)
+    target = _Folder(temporary, Path(previous) if previous else None)
 
     def put(folder: str, file: str, data: bytes) -> None:
         relative = f"{folder}/{file}"

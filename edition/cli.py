@@ -375,7 +375,9 @@ def cite(ref: str, paths: tuple[Path, ...], citation_format: str, no_text: bool)
                    "(default: when there are 2 to 60 documents; a 400-document volume takes minutes).")
 @click.option("--full", is_flag=True,
               help="Rebuild everything. By default files unchanged since the build in --out are "
-                   "not parsed or rendered again (their pages are reused; index pages are redone).")
+                   "not parsed or rendered again (their pages are reused; index pages are redone). "
+                   "Either way, an output file whose bytes come out as in --out is hard-linked to it, "
+                   "not written again.")
 @_jobs_option
 @_fail_cleanly
 def build(paths: tuple[Path, ...], out: Path | None, formats: tuple[str, ...], width: int | None,

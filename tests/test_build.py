@@ -236,3 +236,40 @@ def test_a_volume_is_split_only_when_no_text_lies_outside_its_documents(frus_exc
     heading = b'<div type="chapter"><head>Taiwan<note>In a heading.</note></head></div>'
     inside = data.replace(second, heading + second, 1)
     assert document_units(parse(inside, str(frus_excerpt)))[1]
+
+
+def test_a_full_rebuild_links_unchanged_files_and_writes_changed_ones(memo_path: Path, tmp_path: Path) -> None:
+    import os
+
+    source = tmp_path / "tei" / memo_path.name
+    source.parent.mkdir()
+    source.write_bytes(memo_path.read_bytes())
+    out = tmp_path / "edition"
+    build([source.parent], out=out, formats=["html", "text", "cite"], incremental=False)
+    files = sorted(p.relative_to(out) for p in out.rglob("*") if p.is_file() and p.name != ".edition-manifest.json")
+    before = {name: ((out / name).stat().st_ino, (out / name).read_bytes()) for name in files}
+    # a citation file of the previous edition, made a link out of the edition: never followed
+    # (its bytes are those the rebuild makes, so only the link stops it being reused)
+    cited = next(name for name in files if name.parts[0] == "cite" and name.suffix == ".bib")
+    outside = tmp_path / "outside.bib"
+    outside.write_bytes(before[cited][1])
+    (out / cited).unlink()
+    (out / cited).symlink_to(outside)
+    # one word of the source changes: the pages change; the assets and citations do not
+    source.write_bytes(memo_path.read_bytes().replace(b"economic chaos", b"economic disorder"))
+    build([source.parent], out=out, formats=["html", "text", "cite"], incremental=False)
+    after = {name: ((out / name).stat().st_ino, (out / name).read_bytes()) for name in files}
+    assert set(after) == set(before)
+    linked = {name for name in files if after[name][0] == before[name][0]}
+    changed = {name for name in files if after[name][1] != before[name][1]}
+    assert {name.suffix for name in changed} == {".html", ".txt"}
+    assert not linked & changed  # a changed file is written anew, never through the old one
+    assert {name for name in files if name.parts[:2] == ("html", "assets")} <= linked
+    assert after[cited][1] == before[cited][1] and not (out / cited).is_symlink()
+    assert cited not in linked and os.stat(outside).st_nlink == 1
+    # a build into a new folder writes every file
+    fresh = tmp_path / "fresh"
+    build([source.parent], out=fresh, formats=["html", "text", "cite"], incremental=False)
+    for name in files:
+        assert (fresh / name).read_bytes() == after[name][1]
+        assert (fresh / name).stat().st_nlink == 1
