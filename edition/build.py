@@ -565,7 +565,10 @@ def build(paths: Sequence[str | os.PathLike[str]] = (), out: str | os.PathLike[s
     try:
         (temporary / MARKER).write_text("This folder is written by `edition build` and replaced as a whole.\n")
         try:
-            for task, (rendered, problems) in zip(tasks, run_parallel(_render, tasks, jobs=jobs, label="building")):
+            # no warm-up task in this process before the pool forks: what a render compiles
+            # (writer tables, a document's indexes) is cheap, and both workers start at once
+            results = run_parallel(_render, tasks, jobs=jobs, label="building", warm_up=False)
+            for task, (rendered, problems) in zip(tasks, results):
                 report.diagnostics.extend(problems)
                 folder = f"{task.plan.folder}/" if task.plan.folder else ""
                 for item in rendered:
