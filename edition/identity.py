@@ -31,6 +31,12 @@ _VOLUME_PATHS = (
 
 def volume_id(document: Document) -> str | None:
     """The FRUS volume id (``frus1958-60v19``) the document is, or was taken from."""
+    if "identity.volume" not in document.cache:  # asked once per page of a volume
+        document.cache["identity.volume"] = _find_volume_id(document)
+    return document.cache["identity.volume"]
+
+
+def _find_volume_id(document: Document) -> str | None:
     for path in _VOLUME_PATHS:
         value = document.root.xpath(_FRUS_ID.format(path), namespaces=NAMESPACES)
         if value:
