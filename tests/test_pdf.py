@@ -20,7 +20,7 @@ import pytest
 import pypdf  # noqa: E402
 
 from edition.diagnostics import EditionUsageError  # noqa: E402
-from edition.document import Document, load, parse, tei  # noqa: E402
+from edition.document import XML_ID, Document, load, parse, tei  # noqa: E402
 from transforms.engine import get_writer, missing_behaviours  # noqa: E402
 from transforms.pdf import PAGE_SIZES, BuildFolderFetcher, PdfWriter, document_division  # noqa: E402
 from wordorder import first_mismatch, words  # noqa: E402
@@ -384,3 +384,21 @@ def test_edition_build_writes_the_memo_pdf(memo: Document, memo_pages: list[str]
     built = page_texts(pdf.read_bytes())
     assert len(built) == len(memo_pages)
     assert words(" ".join(built)) == words(" ".join(memo_pages))
+
+
+def test_front_matter_pages_define_each_anchor_once() -> None:
+    """A volume's list of persons is a page of its own: one section, one anchor (WeasyPrint
+    warned "Anchor defined twice" when the page's wrapper repeated the division's id)."""
+    from edition.build import document_units
+
+    excerpt = load(shared_path("corpus", "frus", "frus1958-60v19-d299-d302-context.xml"))
+    units, is_volume = document_units(excerpt)
+    front = [unit for unit in units if unit.get(XML_ID) in ("terms", "persons")]
+    assert is_volume and len(front) == 2
+    writer = PdfWriter()
+    for unit in front:
+        result = writer.write_unit(excerpt, unit, {})
+        assert not [d for d in result.diagnostics if "defined twice" in d.message], \
+            [str(d) for d in result.diagnostics]
+        body = result.record["print_html"]
+        assert body.count(f'id="{unit.get(XML_ID)}"') == 1

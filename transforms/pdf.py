@@ -461,8 +461,9 @@ class PdfWriter(Writer[str]):
         body = renderer.render(unit)
         division = document_division(unit)
         if renderer.model(division).behaviour != "document":
-            # no section of its own (a text without document divisions): one around the whole unit
-            body = f"<section{self._section_attrs(ctx, division)}>{body}</section>"
+            # no section of its own (a text without document divisions, a volume's front or back
+            # matter): one around the whole unit, without the id the division's own block carries
+            body = f"<section{self._section_attrs(ctx, division, anchor=not division.get(XML_ID))}>{body}</section>"
         if preceding:
             body = body.replace(">", f">{preceding}", 1)  # inside the section, before its heading
         info = self._unit_info(document, unit, header)
@@ -696,14 +697,14 @@ class PdfWriter(Writer[str]):
             return f"<span{_attrs(class_=shown_as_block, id=self._id(node), lang=lang, **attributes)}>{inner()}</span>"
         return f"<{tag}{_attrs(class_=classes, id=self._id(node), lang=lang, **attributes)}>{inner()}</{tag}>"
 
-    def _section_attrs(self, ctx: Context, unit: etree._Element) -> str:
+    def _section_attrs(self, ctx: Context, unit: etree._Element, anchor: bool = True) -> str:
         header: Header = ctx.state["header"]
         number = unit.get("n") or ""
         title = _NUMBER_PREFIX.sub("", _text_without_notes(unit.find(tei("head")))) or header.main_title
         if len(title) > 48:
             title = title[:47].rsplit(" ", 1)[0] + "…"
         running = " · ".join(p for p in (f"Document {number}" if number else "", title) if p)
-        return _attrs(class_="document", id=self._id(unit), lang=unit.get(XML_LANG),
+        return _attrs(class_="document", id=self._id(unit) if anchor else None, lang=unit.get(XML_LANG),
                       data_running=running, data_volume=header.volume_title or " ")
 
     # -- the vocabulary ------------------------------------------------------------------------
