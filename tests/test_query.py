@@ -116,8 +116,6 @@ XPATH31_ONLY = [
 
 @pytest.fixture(scope="module")
 def memo(memo_path: Path):
-    if not memo_path.exists():
-        pytest.skip("the memo tei/frus1958-60v19-d300.xml is not written yet")
     return load(memo_path, display="tei/frus1958-60v19-d300.xml")
 
 
