@@ -230,6 +230,7 @@ SLICE = 16
 #: many bytes of source in all: forked workers inherit them parsed instead of parsing again.
 KEEP_PARSED_BYTES = 64 * 2**20
 
+#: Those files, by path (set before the pool forks; cleared when the build ends).
 _LOADED: dict[str, Document] = {}
 #: The file a worker parsed last: the next slice of the same volume reuses it.
 _RECENT: dict[str, Document] = {}
