@@ -59,9 +59,12 @@ def run_parallel(function: Callable[[Task], Result], tasks: Iterable[Task], jobs
     progress = Progress(len(items), label)
     try:
         if jobs == 1:
+            # counted before it is handed on: a consumer that stops at the last result
+            # (zip) never comes back to count it
             for item in items:
-                yield function(item)
+                result = function(item)
                 progress.step()
+                yield result
             return
         # fork: workers inherit the compiled schemas and tables of the parent (no re-import);
         # max_tasks_per_child would force the slow spawn start method in Python 3.11.
@@ -71,12 +74,13 @@ def run_parallel(function: Callable[[Task], Result], tasks: Iterable[Task], jobs
             # Many small tasks: the first one runs here, before the pool forks, so that what
             # it compiles once per process (the schema, the citation style, the behaviour
             # table: 0.3-0.5 s) is inherited by every worker instead of rebuilt in each.
-            yield function(items[0])
+            first = function(items[0])
             progress.step()
+            yield first
             items = items[1:]
         with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
             for result in pool.map(function, items, chunksize=1):
-                yield result
                 progress.step()
+                yield result
     finally:
         progress.close()

@@ -8,6 +8,7 @@ One generator, :func:`iter_problems`, yields every diagnostic of one file;
 from __future__ import annotations
 
 import os
+import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -198,10 +199,25 @@ def validate(paths: Iterable[PathLike], schema: SchemaChoice = None, rules: bool
         results: Iterable[list[Diagnostic]] = run_parallel(_validate_one, tasks, jobs=jobs, label="validate")
     else:
         results = _validate_in_turn(tasks)
+        if len(tasks) > 1 and sys.stderr.isatty():
+            results = _shown_on_terminal(results, len(tasks))
     for found in results:
         report.diagnostics.extend(found)
     report.diagnostics.sort(key=sort_key)
     return report
+
+
+def _shown_on_terminal(results: Iterable[list[Diagnostic]], total: int) -> Iterator[list[Diagnostic]]:
+    """The same results, with the progress bar a pool shows (one process has none of its own)."""
+    from .corpus import Progress
+
+    progress = Progress(total, "validate")
+    try:
+        for found in results:
+            progress.step()
+            yield found
+    finally:
+        progress.close()
 
 
 def is_valid(source: PathLike | Document, schema: SchemaChoice = None, rules: bool = True) -> bool:

@@ -237,3 +237,51 @@ def test_build_index_links_the_copies_of_one_document(frus_excerpt: Path, tmp_pa
     assert len(pages) == 2 and "frus1958-60v19-d299-d302-context/d300.html" in pages
     for page in pages:
         assert (out / "html" / page).is_file()
+
+
+def _on_a_terminal(arguments: list[str], cwd: Path) -> tuple[int, str, str]:
+    """Run ``python -m edition`` with its stderr on a real pseudo-terminal: (exit, stdout, stderr)."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    controller, terminal = pty.openpty()
+    try:
+        process = subprocess.Popen([sys.executable, "-m", "edition", *arguments], cwd=cwd,
+                                   stdout=subprocess.PIPE, stderr=terminal, stdin=subprocess.DEVNULL)
+        os.close(terminal)
+        seen = bytearray()
+        while True:
+            try:
+                chunk = os.read(controller, 65536)
+            except OSError:  # the terminal closed: the command has ended
+                break
+            if not chunk:
+                break
+            seen += chunk
+        out = process.stdout.read().decode() if process.stdout else ""
+        return process.wait(timeout=120), out, seen.decode(errors="replace")
+    finally:
+        os.close(controller)
+
+
+@pytest.mark.parametrize("command", ["validate", "build"])
+def test_a_corpus_command_shows_its_progress_on_a_terminal(command: str, history_documents: Path,
+                                                           tmp_path: Path) -> None:
+    """One process (validate below 8 MB) or a pool (build): a bar on a terminal, counting files."""
+    arguments = [command, str(history_documents)]
+    if command == "build":
+        arguments += ["--out", str(tmp_path / "edition"), "-f", "text"]
+    code, out, shown = _on_a_terminal(arguments, Path(__file__).resolve().parents[1])
+    assert code == (1 if command == "validate" else 0), shown
+    # validate counts files; build counts its tasks (one per file, or a volume's slices)
+    label = "validate" if command == "validate" else "building"
+    counted = re.findall(rf"{label} \[[#.]+\] (\d+)/(\d+)", shown)
+    assert counted and counted[-1][0] == counted[-1][1], shown
+    if command == "validate":
+        assert int(counted[-1][1]) == HISTORY_DOCUMENTS
+    assert f"{HISTORY_DOCUMENTS} files" in out + shown
+    # and none when stderr is not a terminal (a pipe, a log file)
+    piped = run(*arguments)
+    assert "[#" not in piped.output
