@@ -13,6 +13,9 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
+#: The one place the version is defined (pyproject.toml reads it from here).
+__version__ = "0.2.0"
+
 from .diagnostics import (CODES, Diagnostic, EditionError, EditionOutputError, EditionParseError,
                           EditionQueryError, EditionReferenceError, EditionUsageError,
                           EditionValidationError, Severity)
@@ -34,7 +37,7 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'edition' has no attribute {name!r}")
 
 
-__all__ = ["CODES", "Diagnostic", "Document", "EditionError", "EditionOutputError", "EditionParseError",
+__all__ = ["__version__", "CODES", "Diagnostic", "Document", "EditionError", "EditionOutputError", "EditionParseError",
            "EditionQueryError", "EditionReferenceError", "EditionUsageError", "EditionValidationError",
            "Query", "Report", "Severity", "check", "is_valid", "iter_problems", "load",
            "parse", "validate"]

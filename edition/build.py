@@ -10,7 +10,7 @@ The pipeline reads as four steps (after Docutils' ``Publisher.publish``)::
 A file holding many ``div[@type='document']`` (a FRUS volume) is built as a
 volume: a folder with one page per document, previous/next links and a table
 of contents.  Any other file is one page for its whole text.  Writers come
-from the registry (:func:`transforms.engine.get_writer`), so the print
+from the registry (:func:`edition.transforms.engine.get_writer`), so the print
 edition is one more registered writer, not more code here.
 
 Nothing is written into ``out`` until the whole edition is in a temporary
@@ -28,18 +28,21 @@ import shutil
 import stat
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from lxml import etree
 
+from . import processes, resources
 from .diagnostics import (Diagnostic, EditionError, EditionOutputError, EditionUsageError, exit_code,
                           sort_key, summary)
-from .document import XML_ID, Document, iter_sources, load, tei
-from .incremental import BuildCache, FileEntry, UnitEntry, diagnostic_from, file_digest, toolkit_key
+from .document import DIVISIONS, XML_ID, Document, iter_sources, load, require_tei_root, tei
+from .incremental import BuildCache, FileEntry, UnitEntry, diagnostic_from, toolkit_key
+from .lock import OutputLock
+from .paths import output_file, safe_name, shown_path
+from .series import series_pages, volume_entry
 
-REPO = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = Path("_build") / "edition"
 DEFAULT_IN = Path("tei")
 #: The file that marks a folder as an edition build: only such a folder is replaced.
@@ -47,6 +50,11 @@ MARKER = ".edition-build"
 #: The citation files (cite/): not a writer of the behaviour table but metadata of the header,
 #: chosen like an output with ``-f cite``.
 CITE = "cite"
+#: Outputs made from the whole input once the pages are done, by a module's ``export(paths, options)``
+#: (name → module; files under a folder of that name): not writers of the behaviour table, chosen
+#: with ``-f NAME`` only, never by default.
+EXPORTS = {"dts": "edition.dts_static"}
+_NOT_WRITERS = (CITE, *EXPORTS)
 
 # A volume's body holds documents, chapter divisions with heads, and page
 # breaks; a file with paragraphs between its documents is one text and is
@@ -73,7 +81,7 @@ def _text_outside_documents(root: etree._Element) -> bool:
                     return True
                 stack.extend(element)
     return False
-_DIVISIONS = frozenset(tei(n) for n in ("div", "div1", "div2", "div3", "div4", "div5", "div6", "div7"))
+_DIVISIONS = DIVISIONS
 
 
 @dataclass
@@ -96,7 +104,7 @@ class BuildReport:
     def summary(self) -> str:
         checked = summary(self.diagnostics, self.inputs).replace("checked", "built")
         unchanged = f" ({self.reused} unchanged, reused)" if self.reused else ""
-        return (f"{checked}{unchanged}; {self.units} pages, {self.files} files in {self.out} "
+        return (f"{checked}{unchanged}; {self.units} pages, {self.files} files in {shown_path(self.out)} "
                 f"({', '.join(self.formats)}) in {self.seconds:.2f} s")
 
 
@@ -125,8 +133,24 @@ def _find_units(document: Document) -> tuple[list[etree._Element], bool]:
 
 
 def _safe_name(value: str) -> str:
-    cleaned = "".join(c if c.isalnum() or c in "._-" else "-" for c in value).strip("-.")
-    return cleaned or "document"
+    return safe_name(value)
+
+
+#: Names of the edition's own pages and folders at the top of a writer's folder (home and
+#: index pages, search, assets, the whole edition's PDF): no input's page or volume folder
+#: takes one (compared without case, for file systems that ignore it), nor a name of an
+#: index's letter pages (``persons-b``); it gets ``-document`` and W0607.  What a writer's
+#: ``finish()`` adds beyond these is caught when it is written (E0604), never overwritten.
+RESERVED = frozenset({"index", "indexes", "search", "persons", "places", "organisations", "terms", "assets",
+                      "pagefind", "edition", "series"})
+_RESERVED_PREFIXES = ("persons-", "places-", "organisations-", "terms-")
+#: The same inside a volume's folder: its table of contents and lists.
+RESERVED_IN_VOLUME = frozenset({"index", "by-date", "page-list", "pages"})
+
+
+def _unreserved(name: str) -> str:
+    folded = name.casefold()
+    return f"{name}-document" if folded in RESERVED or folded.startswith(_RESERVED_PREFIXES) else name
 
 
 @dataclass
@@ -139,15 +163,29 @@ class _FilePlan:
     names: list[str]
     titles: list[str]
     chapters: list[list[str]]
+    #: The name this file's page or folder would have had, when it is a reserved one.
+    renamed: str = ""
+    #: A volume's entry in the series index (edition/series.py).
+    series: dict[str, Any] | None = None
+
+
+def _renamed(plan: _FilePlan) -> list[Diagnostic]:
+    if not plan.renamed:
+        return []
+    kind = "folder" if plan.folder else "page"
+    given = plan.folder or plan.names[0]
+    return [Diagnostic.make("W0607", f"this file's {kind} is named {given!r}, not {plan.renamed!r}, which "
+                            "is one of the edition's own pages (index, persons, places, organisations, terms, "
+                            "assets, edition)", path=plan.shown, line=1, column=1)]
 
 
 def _plan_file(document: Document, shown: str, path: Path, taken: set[str]) -> _FilePlan:
-    from transforms.html import page_title, plain
+    from edition.transforms.html import page_title, plain
 
     units, is_volume = document_units(document)
     stem = _safe_name(path.stem)
     if is_volume:
-        folder = stem
+        folder = _unreserved(stem)
         number = 1
         while folder in taken:
             number += 1
@@ -157,8 +195,8 @@ def _plan_file(document: Document, shown: str, path: Path, taken: set[str]) -> _
         used: set[str] = set()
         for position, unit in enumerate(units, start=1):
             name = _safe_name(document.ref_of(unit) or unit.get(XML_ID) or f"section-{position}")
-            if name == "index":  # the volume's table of contents is index.html
-                name = "index-section"
+            if name.casefold() in RESERVED_IN_VOLUME:  # the volume's table of contents is index.html
+                name += "-section"
             while name in used:
                 name += "-"
             used.add(name)
@@ -175,16 +213,25 @@ def _plan_file(document: Document, shown: str, path: Path, taken: set[str]) -> _
         text = document.root.find(tei("text"))
         volume_title = page_title(document, text if text is not None else document.root)
         return _FilePlan(shown, str(path), stem, folder, (folder, volume_title), names,
-                         [page_title(document, unit) for unit in units], chapters)
-    # one page for the whole text, named by its document's reference when it has one
-    divisions = [element for element in document.units() if element.get(XML_ID)]
-    name = _safe_name(document.ref_of(divisions[0])) if len(divisions) == 1 else stem
-    base, number = name, 1
+                         [page_title(document, unit) for unit in units], chapters,
+                         renamed=stem if _unreserved(stem) != stem else "", series=volume_entry(document))
+    # one page for the whole text, named after its file (name.xml: name.html, name.txt, name.pdf,
+    # cite/name/); a file that declares its canonical references (citeStructure) is named by
+    # its one document's reference instead, as a citation names it (the memo: d300)
+    name = stem
+    if document.citer.source == "citeStructure":
+        divisions = [element for element in document.units() if element.tag in _DIVISIONS]
+        ref = document.ref_of(divisions[0]) if len(divisions) == 1 else ""
+        name = _safe_name(ref) if ref else stem
+    wanted = name
+    base = name = _unreserved(name)
+    number = 1
     while name in taken:
         number += 1
         name = f"{base}-{number}"
     taken.add(name)
-    return _FilePlan(shown, str(path), stem, "", None, [name], [page_title(document, units[0])], [[]])
+    return _FilePlan(shown, str(path), stem, "", None, [name], [page_title(document, units[0])], [[]],
+                     renamed=wanted if base != wanted else "")
 
 
 # -- rendering (in workers) ---------------------------------------------------------
@@ -212,15 +259,12 @@ class _Rendered:
     diagnostics: list[Diagnostic]
 
 
-def _preceding_breaks(unit: etree._Element) -> list[etree._Element]:
-    """Page breaks printed between the previous document and this one (rendered on this page)."""
-    found: list[etree._Element] = []
-    for sibling in unit.itersiblings(preceding=True):
-        if sibling.tag == tei("pb"):
-            found.append(sibling)
-        elif isinstance(sibling.tag, str):
-            break
-    return list(reversed(found))
+def _preceding_breaks(document: Document, unit: etree._Element) -> list[etree._Element]:
+    """Page breaks printed between the previous document and this one (rendered on this page):
+    the transform stage's decision, the same for every writer."""
+    from edition.transforms.stage import decide
+
+    return decide(document).breaks_before(unit)
 
 
 #: Units per task.  A volume is rendered in slices of this many documents, so that a
@@ -246,8 +290,8 @@ def _document_for(plan: _FilePlan) -> Document:
 
 def _render(task: _Task) -> tuple[list[_Rendered], list[Diagnostic]]:
     """Render some units of one file with every chosen writer (runs in a worker)."""
-    from transforms import citations
-    from transforms.engine import get_writer
+    from edition.transforms import citations
+    from edition.transforms.engine import get_writer
 
     plan = task.plan
     try:
@@ -255,9 +299,16 @@ def _render(task: _Task) -> tuple[list[_Rendered], list[Diagnostic]]:
     except EditionError as error:
         return [], [error.diagnostic]
     units, is_volume = document_units(document)
-    writers = {name: get_writer(name)() for name in task.formats if name != CITE}
+    writers = {name: get_writer(name)() for name in task.formats if name not in _NOT_WRITERS}
     wants_cite = CITE in task.formats
     page_of = {unit: f"{name}.html" for unit, name in zip(units, plan.names)} if is_volume else {}
+    if is_volume:  # a page break printed between two documents is shown (and linked) on the next one
+        from edition.transforms.html import safe_id
+
+        for unit, name in zip(units, plan.names):
+            for pb in _preceding_breaks(document, unit):
+                if pb.get(XML_ID):
+                    page_of[pb] = f"{name}.html#{safe_id(pb.get(XML_ID) or '')}"
     target = _Folder(Path(task.target), Path(task.previous) if task.previous else None)
     prefix = f"{plan.folder}/" if plan.folder else ""
     out: list[_Rendered] = []
@@ -282,8 +333,8 @@ def _render(task: _Task) -> tuple[list[_Rendered], list[Diagnostic]]:
             basename=name, page=page, root="../" if plan.folder else "", docid=plan.docid,
             first=index == 0, volume=plan.volume, chapters=plan.chapters[index],
             page_of=page_of,  # the writer knows its own unit: no copy per page
-            cite_files=sorted(cite), preceding=_preceding_breaks(unit) if is_volume else [],
-            citation=citation)
+            cite_files=sorted(cite), preceding=_preceding_breaks(document, unit),
+            citation=citation, formats=task.formats)
         if is_volume and index > 0:
             options["prev"] = (f"{plan.names[index - 1]}.html", plan.titles[index - 1])
         if is_volume and index + 1 < len(units):
@@ -334,26 +385,33 @@ def _resolved(path: str | os.PathLike[str]) -> Path:
 def check_out(out: Path, inputs: Iterable[Path]) -> None:
     """Refuse an output folder that could overwrite sources, the schema or the repository."""
     target = _resolved(out)
-    protected = [REPO / "tei", REPO / "schema", REPO, Path.home(), Path(target.anchor)]
+    if target == _resolved(os.getcwd()):
+        raise EditionUsageError.at("E0601", f"refusing to build into {shown_path(out)}, the current folder: "
+                                   "the build replaces its output folder as a whole; name a folder of its own, "
+                                   "such as _build/edition", path=shown_path(out))
+    protected = [resources.schema_dir(), *resources.package_roots(), Path.home(), Path(target.anchor)]
     protected += [_resolved(p) for p in inputs]
     for place in protected:
         place = _resolved(place)
         if target == place or place.is_relative_to(target):
-            raise EditionUsageError.at("E0601", f"refusing to build into {out}: it is or contains {place}, "
+            raise EditionUsageError.at("E0601", f"refusing to build into {shown_path(out)}: it is or contains {place}, "
                                        "which the build must never replace; choose a folder of its own, "
-                                       "such as _build/edition")
+                                       "such as _build/edition", path=shown_path(out))
     # inside a source folder the edition would be read back as sources; a single
     # file's own folder is protected by the check above (replacing it would take
     # the file along), a sibling output folder is fine
-    for folder in [REPO / "tei", REPO / "schema"] + [_resolved(p) for p in inputs if Path(p).is_dir()]:
+    for folder in [resources.schema_dir()] + [_resolved(p) for p in inputs if Path(p).is_dir()]:
         if target.is_relative_to(_resolved(folder)):
-            raise EditionUsageError.at("E0601", f"refusing to build into {out}: it is inside the source "
-                                       f"folder {folder}; outputs must live apart from the TEI")
+            raise EditionUsageError.at("E0601", f"refusing to build into {shown_path(out)}: it is inside the "
+                                       f"source folder {folder}; outputs must live apart from the TEI",
+                                       path=shown_path(out))
     if (target / ".git").exists():
-        raise EditionUsageError.at("E0601", f"refusing to build into {out}: it is a repository root")
+        raise EditionUsageError.at("E0601", f"refusing to build into {shown_path(out)}: it is a repository root",
+                                   path=shown_path(out))
     if target.exists() and (not target.is_dir() or (any(target.iterdir()) and not (target / MARKER).exists())):
-        raise EditionUsageError.at("E0601", f"refusing to replace {out}: it exists and is not an edition "
-                                   f"build (no {MARKER} file); remove it or choose another folder")
+        raise EditionUsageError.at("E0601", f"refusing to replace {shown_path(out)}: it exists and is not an "
+                                   f"edition build (no {MARKER} file); remove it or choose another folder",
+                                   path=shown_path(out))
 
 
 def _exchange(first: Path, second: Path) -> bool:
@@ -405,21 +463,22 @@ class _Folder:
     again.  Nothing is stat'ed or unlinked unless it already exists."""
 
     def __init__(self, root: Path, previous: Path | None = None) -> None:
-        self.root = root
-        self.previous = previous
+        # strings, not Paths: a path object per file was a tenth of an unchanged rebuild
+        self.root = str(root)
+        self.previous = str(previous) if previous is not None else None
         self.made: set[str] = set()
 
     def folder_for(self, relative: str) -> None:
         parent = os.path.dirname(relative)
         if parent and parent not in self.made:
-            os.makedirs(self.root / parent, exist_ok=True)
+            os.makedirs(f"{self.root}/{parent}", exist_ok=True)
             while parent and parent not in self.made:
                 self.made.add(parent)
                 parent = os.path.dirname(parent)
 
     def write(self, relative: str, data: bytes) -> None:
+        target = output_file(self.root, relative)
         self.folder_for(relative)
-        target = self.root / relative
         if self.previous is not None and self._link_if_unchanged(relative, target, data):
             return
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
@@ -436,9 +495,9 @@ class _Folder:
         finally:
             os.close(fd)
 
-    def _link_if_unchanged(self, relative: str, target: Path, data: bytes) -> bool:
+    def _link_if_unchanged(self, relative: str, target: str, data: bytes) -> bool:
         assert self.previous is not None
-        before = self.previous / relative
+        before = f"{self.previous}/{relative}"
         try:  # a regular file of the previous edition, never a link out of it
             fd = os.open(before, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0))
         except OSError:
@@ -456,10 +515,10 @@ class _Folder:
             os.close(fd)
         return True
 
-    def reuse(self, previous: Path, relative: str) -> None:
+    def reuse(self, previous: str, relative: str) -> None:
         """Take an unchanged file from the previous edition: a hard link (no copy), else a copy."""
+        target = output_file(self.root, relative)
         self.folder_for(relative)
-        target = self.root / relative
         try:
             os.link(previous, target)
         except OSError:
@@ -476,21 +535,71 @@ def build(paths: Sequence[str | os.PathLike[str]] = (), out: str | os.PathLike[s
     With ``incremental`` (the default), files unchanged since the build already in ``out``
     are not parsed or rendered again: their pages are taken from that build
     (:mod:`edition.incremental`); index pages and tables of contents are always redone.
-    """
-    from transforms.engine import get_writer, load_writers
 
-    from .corpus import default_jobs, run_parallel
+    Usage errors (unknown outputs or options, a refused ``out``) are raised before
+    anything is written; one build at a time writes ``out`` (:mod:`edition.lock`, E0605);
+    SIGTERM stops the build like Ctrl-C (:class:`edition.processes.Terminated`), and the
+    previous edition is replaced only by one with at least one page.
+    """
+    from edition.transforms.engine import get_writer, load_writers
 
     started = time.perf_counter()
     inputs = [Path(p) for p in paths] or [DEFAULT_IN]
-    out_path = Path(out) if out is not None else DEFAULT_OUT
-    chosen = sorted({name if name == CITE else get_writer(name).name for name in formats} if formats
+    given = Path(out) if out is not None else DEFAULT_OUT
+    chosen = sorted({name if name in _NOT_WRITERS else get_writer(name).name for name in formats} if formats
                     else {*load_writers(), CITE})
-    check_out(out_path, inputs)
     options = dict(options or {})
-    report = BuildReport(out=out_path, formats=chosen)
+    for name in chosen:  # a bad option is a usage error now, not an error per page later
+        check = getattr(get_writer(name), "check_options", None) if name not in _NOT_WRITERS else None
+        if check is not None:
+            check(options)
+    out_path = _output_folder(given)
+    shown = shown_path(given)
+    try:
+        check_out(given, inputs)
+    except OSError as error:
+        raise EditionUsageError.at("E0601", f"cannot use {shown} as the output folder: "
+                                   f"{error.strerror or error}", path=shown) from None
+    try:
+        out_path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise EditionOutputError.at("E0602", f"cannot create the folder of {shown}: {error.strerror or error}"
+                                    f"{_named(error)}; nothing was written", path=shown) from None
+    try:
+        with processes.signals_as_interrupts(), OutputLock(out_path):
+            _clean_stale(out_path)
+            processes.clean_dead_temporaries()
+            return _build(inputs, out_path, given, chosen, options, jobs, incremental, started)
+    except EditionError:
+        raise
+    except OSError as error:
+        raise EditionOutputError.at("E0602", f"cannot write the edition to {shown}: {error.strerror or error}"
+                                    f"{_named(error)}; the previous edition is untouched", path=shown) from None
 
-    writer_folders = {name: get_writer(name).name for name in chosen if name != CITE}
+
+def _named(error: OSError) -> str:
+    return f" ({shown_path(error.filename)})" if isinstance(error.filename, (str, bytes)) else ""
+
+
+def _output_folder(given: Path) -> Path:
+    """The folder the build replaces: absolute (``.`` and ``""`` are the current folder by
+    name, so that a sibling temporary folder can be made), and for a symbolic link, the
+    folder it points to: the link stays a link, to the new edition, swapped in at once."""
+    path = Path(os.path.abspath(given))
+    if path.is_symlink():
+        return Path(os.path.realpath(path))
+    return path
+
+
+def _build(inputs: list[Path], out_path: Path, given: Path, chosen: list[str], options: dict[str, Any],
+           jobs: int | None, incremental: bool, started: float) -> BuildReport:
+    from edition.transforms.engine import get_writer
+
+    from .corpus import default_jobs, run_parallel
+
+    report = BuildReport(out=given, formats=chosen)
+
+    writer_folders = {name: get_writer(name).name for name in chosen if name not in _NOT_WRITERS}
     cache = BuildCache(out_path, toolkit_key(chosen, options), reuse=incremental)
 
     # 1. plan: files → units → page names (parse errors are reported, the file skipped)
@@ -503,7 +612,7 @@ def build(paths: Sequence[str | os.PathLike[str]] = (), out: str | os.PathLike[s
     kept_bytes = 0
     for shown, path in iter_sources(inputs):
         report.inputs += 1
-        digest = file_digest(path) if cache.key else None
+        digest = cache.digest(path) if cache.key else None
         entry = cache.reusable(str(path), digest, writer_folders)
         if entry is not None:
             plan = _FilePlan(**BuildCache.decode(entry.plan))
@@ -515,14 +624,24 @@ def build(paths: Sequence[str | os.PathLike[str]] = (), out: str | os.PathLike[s
                 plans.append(plan)
                 unit_counts.append(0)  # nothing to render
                 digests.append(digest)
+                report.diagnostics.extend(_renamed(plan))
                 continue
         try:
             document = load(path, display=shown)
         except EditionError as error:
             report.diagnostics.append(error.diagnostic)
             continue
+        report.diagnostics.extend(document.problems)  # includes not resolved (E0009)
+        not_tei = require_tei_root(document)
+        if not_tei is not None:  # DocBook, XHTML, RSS: refused as validate refuses them
+            report.diagnostics.append(not_tei)
+            continue
         plan = _plan_file(document, shown, path, taken)
+        report.diagnostics.extend(_renamed(plan))
         if len(plan.names) > SLICE and kept_bytes + document.size <= KEEP_PARSED_BYTES:
+            from edition.transforms.stage import decide
+
+            decide(document)  # the stage's decisions, made once here: every worker inherits them
             documents[plan.path] = document
             kept_bytes += document.size
         del document
@@ -546,8 +665,6 @@ def build(paths: Sequence[str | os.PathLike[str]] = (), out: str | os.PathLike[s
     #    (file contents do not depend on who writes them or when; results come back in
     #    task order, so the records and the manifest are deterministic; a worker holds one
     #    slice's pages at a time, not the edition's)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    _clean_stale(out_path)
     if temporary.exists():
         shutil.rmtree(temporary)
     temporary.mkdir()
@@ -556,6 +673,12 @@ def build(paths: Sequence[str | os.PathLike[str]] = (), out: str | os.PathLike[s
 
     def put(folder: str, file: str, data: bytes) -> None:
         relative = f"{folder}/{file}"
+        if relative in written:  # an input's page: never replaced by one of the edition's own
+            report.diagnostics.append(Diagnostic.make(
+                "E0604", f"the edition's own page {relative} has the name of an input's page, which is kept; "
+                "rename the input (this name should have been reserved: please report it)",
+                path=shown_path(given)))
+            return
         target.write(relative, data)
         written.add(relative)
 
@@ -595,10 +718,10 @@ def build(paths: Sequence[str | os.PathLike[str]] = (), out: str | os.PathLike[s
                 for format_name, files in unit.files.items():
                     for file in files:
                         relative = f"{writer_folders[format_name]}/{file}"
-                        target.reuse(out_path / relative, relative)
+                        target.reuse(f"{out_path}/{relative}", relative)
                         written.add(relative)
                 for file in unit.cite:
-                    target.reuse(out_path / CITE / file, f"{CITE}/{file}")
+                    target.reuse(f"{out_path}/{CITE}/{file}", f"{CITE}/{file}")
                     written.add(f"{CITE}/{file}")
                 outputs = {format_name: (files, BuildCache.decode(unit.records.get(format_name)))
                            for format_name, files in unit.files.items()}
@@ -619,33 +742,55 @@ def build(paths: Sequence[str | os.PathLike[str]] = (), out: str | os.PathLike[s
                     entry_unit.records[format_name] = record
                 entries.append(entry_unit)
             if digests[position] and len(entries) == len(plan.names):
-                cache.remember(plan.path, FileEntry(digests[position], asdict(plan), entries))
-        if report.inputs and not report.units:
-            # every input failed: an empty edition must not replace the previous one
+                # vars, not asdict: the plan is only read from here on, a deep copy is wasted
+                cache.remember(plan.path, FileEntry(digests[position], dict(vars(plan)), entries))
+        if not report.units:
+            # no input, or every input failed: an empty edition must not replace the previous one
             shutil.rmtree(temporary, ignore_errors=True)
+            what = "could be built from the input" if report.inputs else "to build: no TEI file (*.xml) in the input"
             report.diagnostics.append(Diagnostic.make(
-                "E0602", f"nothing could be built from the input; {out_path} is left as it was",
-                path=str(out_path)))
+                "E0602", f"nothing {what}; {shown_path(given)} is left as it was",
+                path=shown_path(given)))
             report.diagnostics.sort(key=sort_key)
             report.seconds = time.perf_counter() - started
             return report
         for format_name in chosen:
-            if format_name == CITE:
+            if format_name in _NOT_WRITERS:
                 continue
             writer = get_writer(format_name)()
-            for file, data in writer.finish(records[format_name], options).items():
+            for file, data in writer.finish(records[format_name], {**options, "formats": chosen}).items():
                 put(writer.name, file, data)
+        if "html" in chosen:  # the series index: the volumes by sub-series and number
+            volumes = [(plan.folder, plan.series) for plan in plans if plan.series is not None]
+            for file, data in series_pages(volumes).items():
+                put(get_writer("html").name, file, data)
+        if "html" in chosen:  # the web edition's search index is made from its finished pages
+            from edition.transforms.search import index_site
+
+            problem = index_site(temporary / writer_folders["html"])
+            if problem is not None:
+                report.diagnostics.append(problem)
+        for format_name in chosen:
+            if format_name in EXPORTS:
+                from importlib import import_module
+
+                for file, data in import_module(EXPORTS[format_name]).export(inputs, options).items():
+                    put(format_name, file, data)
         report.files = len(written)
         cache.write(temporary)
         # 4. swap
         swap(temporary, out_path)
     except OSError as error:
         shutil.rmtree(temporary, ignore_errors=True)
-        raise EditionOutputError.at("E0602", f"cannot write the edition to {out_path}: {error.strerror or error}; "
-                                    "the previous edition is untouched") from None
+        raise EditionOutputError.at("E0602", f"cannot write the edition to {shown_path(given)}: "
+                                    f"{error.strerror or error}{_named(error)}; the previous edition is untouched",
+                                    path=shown_path(given)) from None
     except BaseException:
         shutil.rmtree(temporary, ignore_errors=True)
         raise
     report.diagnostics.sort(key=sort_key)
+    # an element the table lacks is met by every writer in every unit: one finding per file
+    from edition.transforms.engine import once_per_file
+    report.diagnostics = once_per_file(report.diagnostics)
     report.seconds = time.perf_counter() - started
     return report

@@ -21,7 +21,7 @@ from .diagnostics import Diagnostic, EditionError, EditionReferenceError, Editio
 from .document import iter_sources, load
 
 if TYPE_CHECKING:
-    from transforms.citations import Citation
+    from edition.transforms.citations import Citation
 
     from .document import Document
     from .refs import CiteUnit
@@ -52,6 +52,8 @@ class Cited:
     text: str
     citation: Citation
     notices: list[Diagnostic] = field(default_factory=list)
+    #: Errors of the cited file itself that did not stop it (an include not resolved: E0009).
+    problems: list[Diagnostic] = field(default_factory=list)
 
 
 def resolve(document: Document, ref: str) -> Passage:
@@ -106,7 +108,7 @@ def passage_text(document: Document, element: etree._Element) -> str:
     table as every output): corrections over what they replace, notes left out, one line
     per paragraph; a division gives its blocks (head, dateline, paragraphs) separated by
     blank lines."""
-    from transforms.text import plain
+    from edition.transforms.text import plain
 
     return plain(document, element)
 
@@ -126,7 +128,7 @@ def cite(ref: str, paths: Iterable[str | os.PathLike[str]] = ("tei",)) -> Cited:
 
     Raises E0401 (with the nearest references of every file searched) when none does.
     """
-    from transforms.citations import metadata
+    from edition.transforms.citations import metadata
 
     if not ref or not ref.strip():
         raise EditionUsageError.at("E0901", "give a reference, e.g. d300 or d300.p4")
@@ -150,9 +152,10 @@ def cite(ref: str, paths: Iterable[str | os.PathLike[str]] = ("tei",)) -> Cited:
             continue
         text = "\n\n".join(passage_text(document, unit.element) for unit in passage.units)
         citation = metadata(document, None, passage_ref=ref)
-        notices = [e.diagnostic for e in unreadable]
+        notices = [e.diagnostic for e in unreadable] + document.problems
         notices += [d for d in (fallback_notice(document),) if d is not None] + citation.warnings
-        return Cited(path=shown, passage=passage, text=text, citation=citation, notices=notices)
+        return Cited(path=shown, passage=passage, text=text, citation=citation, notices=notices,
+                     problems=list(document.problems))
     if not searched:
         if unreadable:
             raise unreadable[0]

@@ -15,7 +15,8 @@ from typing import Any, TypeVar
 
 import click
 
-from .diagnostics import (CODES, EditionError, EditionUsageError, to_json)
+from . import __version__
+from .diagnostics import CODES, EditionError, EditionUsageError, to_json
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -33,11 +34,34 @@ def _fail_cleanly(function: F) -> F:
         except EditionError as error:
             click.echo(str(error.diagnostic), err=True)
             sys.exit(1)
-        except KeyboardInterrupt:
-            click.echo("edition: interrupted", err=True)
-            sys.exit(130)
+        except KeyboardInterrupt as error:  # Ctrl-C, or SIGTERM during a build (edition/processes.py)
+            from .processes import interrupted_exit_code
+
+            code = interrupted_exit_code(error)
+            click.echo(f"edition: {'terminated' if code == 143 else 'interrupted'}; nothing was replaced "
+                       "(an edition being built is discarded)", err=True)
+            sys.exit(code)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _include_options(function: F) -> F:
+    """``--root`` and ``--no-xinclude``: where a file's xi:include may reach (edition.xinclude)."""
+
+    @wraps(function)
+    def wrapper(*args: Any, root: Path | None, no_xinclude: bool, **kwargs: Any) -> Any:
+        from .xinclude import settings
+
+        with settings(root=root, enabled=not no_xinclude):
+            return function(*args, **kwargs)
+
+    with_flag = click.option("--no-xinclude", is_flag=True,
+                             help="Do not resolve xi:include: each is an E0009 and the file is read "
+                                  "without the included content.")(wrapper)
+    return click.option("--root", type=click.Path(path_type=Path, exists=True, file_okay=False), default=None,
+                        help="The folder xi:include may reach into (default: the file's checkout, the "
+                             "folder holding .git; else the current folder when the file is inside it; "
+                             "else the file's own folder). Nothing outside it is ever opened.")(with_flag)  # type: ignore[return-value]
 
 
 def _jobs_option(function: F) -> F:
@@ -47,8 +71,25 @@ def _jobs_option(function: F) -> F:
                              "about 3 s of estimated work).")(function)
 
 
+def _scheduler_option(function: F) -> F:
+    """``--scheduler ADDRESS``: the command's units run as tasks of that Dask scheduler (edition/cluster.py)."""
+
+    @wraps(function)
+    def wrapper(*args: Any, scheduler: str | None, **kwargs: Any) -> Any:
+        from .cluster import connected
+
+        with connected(scheduler):
+            return function(*args, **kwargs)
+
+    return click.option("--scheduler", metavar="ADDRESS", default=None,
+                        help="Run the units (files; a volume's slices of documents) as tasks of this "
+                             "dask.distributed scheduler (tcp://HOST:8786) instead of local processes; "
+                             "the inputs and the output must be at the same paths on every worker "
+                             "(a shared folder). Output is the same as a local run's.")(wrapper)  # type: ignore[return-value]
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="tei-edition")
+@click.version_option(version=__version__, prog_name="edition", message="%(prog)s (tei-edition) %(version)s")
 def cli() -> None:
     """A toolkit for TEI P5 digital editions: validate, build (web, text, print,
     citations), cite and query.
@@ -81,7 +122,9 @@ def cli() -> None:
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="One line per finding, or a JSON list of records.")
 @_jobs_option
+@_include_options
 @_fail_cleanly
+@_scheduler_option
 def validate(paths: tuple[Path, ...], schema_file: Path | None, tei_all: bool, no_schema: bool,
              no_rules: bool, output_format: str, jobs: int | None) -> None:
     """Check TEI files: well-formedness, schema and integrity rules in one report.
@@ -137,11 +180,12 @@ def schema() -> None:
 
 @schema.command("compile")
 @click.option("--odd", type=click.Path(path_type=Path), default=None,
-              help="The ODD to compile (default: schema/edition.odd).")
+              help="The ODD to compile (default: the toolkit's own schema/edition.odd).")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,
-              help="Folder for <ident>.xsd and xml.xsd (default: schema/).")
+              help="Folder for <ident>.xsd and xml.xsd (default: the folder of the ODD).")
 @click.option("--tei-p5", "tei_p5", type=click.Path(path_type=Path), default=None,
-              help="Folder with tei_all.xsd and p5subset.xml (default: ../shared/tei-p5 or $EDITION_TEI_P5).")
+              help="Folder with tei_all.xsd and p5subset.xml (default: $EDITION_TEI_P5, else the TEI P5 4.8.0 "
+                   "that ships with the toolkit).")
 @_fail_cleanly
 def schema_compile(odd: Path | None, out_dir: Path | None, tei_p5: Path | None) -> None:
     """Compile an ODD into a self-contained XSD (deterministic: same ODD, same bytes).
@@ -158,7 +202,8 @@ def schema_compile(odd: Path | None, out_dir: Path | None, tei_p5: Path | None) 
     from .schema import EDITION_ODD, SCHEMA_DIR, tei_p5_dir
 
     try:
-        written = write_xsd(odd or EDITION_ODD, tei_p5 or tei_p5_dir(), out_dir or SCHEMA_DIR)
+        source = odd or EDITION_ODD
+        written = write_xsd(source, tei_p5 or tei_p5_dir(), out_dir or (source.parent if odd else SCHEMA_DIR))
     except OddError as error:
         raise EditionUsageError.at("E0107", str(error), path=str(odd or EDITION_ODD)) from None
     for path in written:
@@ -194,6 +239,54 @@ def schema_info(xsd: Path | None) -> None:
             click.echo(f"  {element}/@{attribute}: {' '.join(values)}")
 
 
+@cli.group()
+def cache() -> None:
+    """The cache of compiled grammars (in the user's cache folder, bounded, one folder per version).
+
+    Example:
+
+    \b
+        edition cache info
+        edition cache clear
+    """
+
+
+@cache.command("info")
+def cache_info() -> None:
+    """Where the cache is, how large, and what it holds.
+
+    Example:
+
+    \b
+        edition cache info
+    """
+    from . import cache as user_cache
+
+    found = user_cache.info()
+    state = "writable" if found.writable else "not writable: grammars are compiled on every run"
+    click.echo(f"{found.folder} ({state})")
+    click.echo(f"this version: {found.version_folder}")
+    click.echo(f"{found.entries} entries, {found.size / 1048576:.1f} MB of {found.limit / 1048576:.0f} MB "
+               "(least recently used removed first; $EDITION_CACHE_MAX_MB sets the bound)")
+    for namespace, (count, size) in found.by_namespace.items():
+        click.echo(f"  {namespace}: {count} entries, {size / 1048576:.1f} MB")
+
+
+@cache.command("clear")
+def cache_clear() -> None:
+    """Remove every cached grammar (of every version of the toolkit).
+
+    Example:
+
+    \b
+        edition cache clear
+    """
+    from . import cache as user_cache
+
+    removed = user_cache.clear()
+    click.echo(f"removed {removed} cache entries from {user_cache.root()}")
+
+
 @cli.command()
 def codes() -> None:
     """List every diagnostic code with its severity and meaning.
@@ -227,15 +320,27 @@ def codes() -> None:
 @click.option("--kwic", metavar="WORD", help="Keyword-in-context lines for WORD in each hit's text.")
 @click.option("--context", "kwic_words", type=click.IntRange(1, 50), default=5, show_default=True,
               help="Words of context on each side for --kwic.")
-@click.option("--engine", type=click.Choice(["auto", "elementpath", "lxml"]), default="auto",
+@click.option("--engine", type=click.Choice(["auto", "saxon", "elementpath", "lxml"]), default="auto",
               show_default=True,
-              help="auto runs XPath-1.0-compatible expressions with lxml (30x faster), others with "
-                   "elementpath (XPath 3.1).")
+              help="auto is saxon (Saxon-HE, XPath 3.1) when saxonche is installed, else elementpath "
+                   "(pure Python); lxml runs XPath 1.0 with 1.0's meaning, only when asked for.")
+@click.option("--timeout", type=click.FloatRange(0), default=60.0, show_default=True,
+              help="Seconds the whole query may run (0: no limit); then it stops with E0504, exit 1.")
+@click.option("--limit", type=click.IntRange(1), default=1_000_000, show_default=True,
+              help="Items one file's result may have; the first LIMIT are shown, then E0504, exit 1.")
+@click.option("--max-memory", "max_memory", type=click.IntRange(0), default=4096, show_default=True,
+              help="Megabytes the query may hold (0: no limit); then it stops with E0504, exit 1.")
+@click.option("--allow", "allowed", multiple=True, metavar="FUNCTION",
+              help="Permit a function refused by default because it reads outside the inputs "
+                   "(doc, unparsed-text, collection, environment-variable, ...; repeatable).")
 @_jobs_option
+@_include_options
 @_fail_cleanly
+@_scheduler_option
 def query(arguments: tuple[str, ...], named: str | None, list_queries: bool, queries_file: Path | None,
           variables: tuple[str, ...], namespaces: tuple[str, ...], output_format: str, count: bool,
-          kwic: str | None, kwic_words: int, engine: str, jobs: int | None) -> None:
+          kwic: str | None, kwic_words: int, engine: str, timeout: float, limit: int, max_memory: int,
+          allowed: tuple[str, ...], jobs: int | None) -> None:
     """Ask XPath 3.1 questions of TEI files; every hit with file, line, ref and XPath.
 
     TEI is the default element namespace (//persName works).  Folders are
@@ -273,13 +378,16 @@ def query(arguments: tuple[str, ...], named: str | None, list_queries: bool, que
     bound_ns = parse_bindings(namespaces, "--ns")
     bound_vars = parse_bindings(variables, "--var")
     wants_markup = output_format == "xml" and not count and not kwic
+    import dataclasses
+
+    from .query import Plan, run_files, watch_query
     if chosen is not None:
         plan = chosen.plan(bound_ns, bound_vars, engine, wants_markup)
     else:
-        from .query import Plan
         plan = Plan(expression, tuple(sorted(bound_ns.items())), tuple(sorted(bound_vars.items())),
                     engine, markup=wants_markup)
-    from .query import run_files
+    plan = dataclasses.replace(plan, limit=limit, allow=tuple(allowed))
+    watch_query(plan, output_format, timeout, max_memory, click.echo, lambda line: click.echo(line, err=True))
     results = run_files(plan, rest or [Path("tei")], jobs=jobs)
     output = Output(output_format, count, kwic or "", kwic_words)
     status = write_results(results, output, click.echo, lambda line: click.echo(line, err=True), chosen)
@@ -298,6 +406,7 @@ _CITE_FORMATS = ("chicago-note", "chicago-bibliography", "ohist", "csl-json", "b
               default="chicago-note", show_default=True,
               help="Citation form printed after the passage; 'all' prints every form under a heading.")
 @click.option("--no-text", is_flag=True, help="Print the citation only, not the passage.")
+@_include_options
 @_fail_cleanly
 def cite(ref: str, paths: tuple[Path, ...], citation_format: str, no_text: bool) -> None:
     """Print the passage a canonical reference names, then its citation.
@@ -317,7 +426,7 @@ def cite(ref: str, paths: tuple[Path, ...], citation_format: str, no_text: bool)
         edition cite d300.p2-p3 --format all
         edition cite d300 ../shared/corpus/frus/frus1958-60v19.xml --format bibtex
     """
-    from transforms.citations import render
+    from edition.transforms.citations import render
 
     from .cite import cite as run_cite
 
@@ -350,6 +459,8 @@ def cite(ref: str, paths: tuple[Path, ...], citation_format: str, no_text: bool)
                        err=True)
         if citation_format == "all":
             click.echo()
+    if cited.problems:  # the passage was found, in a file with errors (an include not resolved)
+        sys.exit(1)
 
 
 # -- build --------------------------------------------------------------------------
@@ -361,7 +472,8 @@ def cite(ref: str, paths: tuple[Path, ...], citation_format: str, no_text: bool)
               help="Output folder (default: _build/edition). Replaced as a whole when the build "
                    "succeeds; the TEI folder, schema/ and the repository root are refused.")
 @click.option("--format", "-f", "formats", multiple=True, metavar="NAME",
-              help="Output to build (html, text, pdf, …); repeat for several. Default: every writer.")
+              help="Output to build (html, text, pdf, cite, …; dts: the DTS API's answers as static "
+                   "files); repeat for several. Default: every writer and cite.")
 @click.option("--width", type=click.IntRange(20, 400), default=None, help="Text output: line width.")
 @click.option("--pages/--no-pages", default=None, help="Text output: show [Page N] markers.")
 @click.option("--diplomatic", is_flag=True, default=None,
@@ -379,7 +491,9 @@ def cite(ref: str, paths: tuple[Path, ...], citation_format: str, no_text: bool)
                    "Either way, an output file whose bytes come out as in --out is hard-linked to it, "
                    "not written again.")
 @_jobs_option
+@_include_options
 @_fail_cleanly
+@_scheduler_option
 def build(paths: tuple[Path, ...], out: Path | None, formats: tuple[str, ...], width: int | None,
           pages: bool | None, diplomatic: bool | None, page_size: str | None, pdf_variant: str | None,
           whole_pdf: bool | None, full: bool, jobs: int | None) -> None:
@@ -411,6 +525,46 @@ def build(paths: tuple[Path, ...], out: Path | None, formats: tuple[str, ...], w
         click.echo(str(diagnostic))
     click.echo(report.summary(), err=True)
     sys.exit(report.exit_code)
+
+
+# -- serve --------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; the default answers this machine only.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.option("--edition", "edition_dir", type=click.Path(path_type=Path), default=None,
+              help="A built edition (edition build --out DIR) to serve under / beside the API.")
+@_fail_cleanly
+def serve(paths: tuple[Path, ...], host: str, port: int, edition_dir: Path | None) -> None:
+    """Serve TEI files over the Distributed Text Services 1.0 API.
+
+    PATHS are TEI files or folders (default: tei/): a folder is a DTS
+    Collection, a file a Resource whose citation tree comes from its
+    refsDecl/citeStructure (document → paragraph for a FRUS volume).  The
+    Entry endpoint is /api/dts/; files are parsed once and again when they
+    change.  Stop with Ctrl-C.
+
+    Example:
+
+    \b
+        edition serve
+        edition serve --port 8080 tei/ ../shared/corpus/frus/frus1958-60v19.xml
+        curl 'http://127.0.0.1:8000/api/dts/navigation?resource=frus1958-60v19-d300&ref=d300&down=1'
+    """
+    from .serve import run
+
+    chosen = list(paths) or [Path("tei")]
+    for path in chosen:
+        if not path.exists():
+            raise EditionUsageError.at("E0901", f"{path}: no such file or folder to serve")
+    if edition_dir is not None and not edition_dir.is_dir():
+        raise EditionUsageError.at("E0901", f"--edition {edition_dir}: not a folder; build one with "
+                                   "edition build --out DIR")
+    click.echo(f"Serving DTS 1.0 at http://{host}:{port}/api/dts/ (Ctrl-C to stop)", err=True)
+    run(list(chosen), host=host, port=port, edition=edition_dir)
 
 
 def main() -> None:  # pragma: no cover - console entry

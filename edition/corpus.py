@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from typing import TypeVar
 
+from . import processes
+
 Task = TypeVar("Task")
 Result = TypeVar("Result")
 
@@ -50,14 +52,21 @@ class Progress:
 
 def run_parallel(function: Callable[[Task], Result], tasks: Iterable[Task], jobs: int | None = None,
                  label: str = "working", warm_up: bool = True) -> Iterator[Result]:
-    """``map(function, tasks)`` over a process pool, in order, with a progress bar.
+    """``map(function, tasks)`` over a process pool, in order, with a progress bar
+    (on a Dask cluster inside :func:`edition.cluster.connected`).
 
     ``warm_up``: with many tasks, run the first one here before the pool forks (see below);
     worth it when the first task compiles something costly that every task needs."""
     items = list(tasks)
     jobs = min(jobs or default_jobs(), len(items)) or 1
     progress = Progress(len(items), label)
+    from . import cluster
+
+    client = cluster.active()
     try:
+        if client is not None and items:  # --scheduler: the units are Dask tasks (edition/cluster.py)
+            yield from cluster.run(client, function, items, progress)
+            return
         if jobs == 1:
             # counted before it is handed on: a consumer that stops at the last result
             # (zip) never comes back to count it
@@ -78,9 +87,27 @@ def run_parallel(function: Callable[[Task], Result], tasks: Iterable[Task], jobs
             progress.step()
             yield first
             items = items[1:]
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-            for result in pool.map(function, items, chunksize=1):
+        # workers die with this process and leave signals to it (edition/processes.py)
+        pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=processes.worker_setup,
+                                   initargs=(os.getpid(),))
+        try:
+            # submit, not map: map's iterator cancels its futures when interrupted, and the
+            # pool's thread then fails them again (InvalidStateError, a traceback of its own)
+            with processes.signals_blocked():  # the workers are forked by the first submit
+                futures = [pool.submit(function, item) for item in items]
+            for future in futures:
+                result = future.result()
                 progress.step()
                 yield result
+        except GeneratorExit:  # the consumer has all it wants
+            pool.shutdown(wait=True)
+            raise
+        except BaseException:
+            # Ctrl-C, SIGTERM or an error: the workers' work is lost anyway; waiting
+            # for their current tasks could take minutes
+            processes.kill_workers()
+            pool.shutdown(wait=False)
+            raise
+        pool.shutdown(wait=True)
     finally:
         progress.close()

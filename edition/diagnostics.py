@@ -15,7 +15,7 @@ from __future__ import annotations
 import enum
 import json
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 
 class Severity(enum.IntEnum):
@@ -50,7 +50,7 @@ E, W, I, F = Severity.ERROR, Severity.WARNING, Severity.INFO, Severity.FATAL
 
 #: Every code the toolkit emits.  Ranges: E00xx input and parsing, E01xx
 #: schema, E02xx integrity rules, W03xx transforms, E04xx references and
-#: citations, E05xx queries, E06xx build and output, E09xx usage.
+#: citations, E05xx queries, E06xx build and output, E07xx Schematron, E09xx usage.
 CODES: dict[str, Code] = _table(
     # input and parsing
     ("E0001", F, "file not found or not readable"),
@@ -61,9 +61,10 @@ CODES: dict[str, Code] = _table(
     ("E0006", F, "empty file"),
     ("E0007", F, "binary data, not XML text"),
     ("E0008", F, "document exceeds a safety limit (nesting depth, size of a text node or attribute)"),
-    ("E0009", F, "XInclude refused (points outside the input folder or to the network)"),
+    ("E0009", E, "XInclude not resolved (outside the root folder, a URL, a loop, a missing file or pointer)"),
     ("E0010", F, "root element is not TEI or teiCorpus in the TEI namespace"),
     ("W0011", W, "file vanished or changed while being processed"),
+    ("W0012", W, "TEI P4 document (root TEI.2): converted in memory to TEI P5"),
     # schema
     ("E0100", E, "schema violation"),
     ("E0101", E, "element not allowed here"),
@@ -74,6 +75,7 @@ CODES: dict[str, Code] = _table(
     ("E0106", E, "element in the wrong namespace"),
     ("E0107", F, "schema could not be loaded"),
     ("W0108", W, "xml-model processing instruction names a schema that is not a local file; ignored"),
+    ("W0109", W, "damaged cache entry discarded; it is made again"),
     # integrity rules
     ("E0201", E, "duplicate xml:id"),
     ("E0202", E, "local pointer does not resolve"),
@@ -88,6 +90,7 @@ CODES: dict[str, Code] = _table(
     # transforms
     ("W0301", W, "element not in the behaviour table; rendered by the fallback"),
     ("W0302", W, "content could not be rendered in this output"),
+    ("W0303", W, "element of another namespace (XHTML, SVG, MathML, a project's own): its text kept, its markup not"),
     # references and citations
     ("E0401", E, "canonical reference does not resolve"),
     ("W0402", W, "citation metadata field missing from the header"),
@@ -97,13 +100,50 @@ CODES: dict[str, Code] = _table(
     ("E0501", E, "XPath syntax error"),
     ("E0502", E, "XPath evaluation error"),
     ("E0503", E, "unknown named query"),
+    ("E0504", E, "query stopped by its budget (time, memory, number of items, recursion depth)"),
+    ("E0505", E, "query refused: a function that reads outside the inputs, or a character XML does not allow"),
     # build and output
     ("E0601", E, "output folder refused"),
     ("E0602", E, "output could not be written"),
     ("E0603", E, "PDF rendering failed"),
+    ("E0604", E, "output path refused: a name would lead outside the output folder"),
+    ("E0605", E, "another build is writing the same output folder"),
+    ("E0606", E, "input file could not be read or listed"),
+    ("W0607", W, "page renamed: its name is one of the edition's own pages or too long"),
+    ("W0608", W, "print resource or document over a safety limit (time, pixels, SVG elements); left out"),
+    ("E0609", E, "build interrupted by a signal; the previous edition is untouched"),
+    ("W0615", W, "web search index not made (Pagefind missing or failed); the pages are built without search"),
+    ("E0620", E, "the Dask scheduler (--scheduler) could not be reached, or dask.distributed is missing"),
+    ("E0621", E, "a unit of work was lost with its Dask worker too often; nothing was replaced"),
+    # Schematron (edition/schematron.py): findings by @role, then the engine's own
+    ("E0701", E, "Schematron assert failed or report fired"),
+    ("W0702", W, "Schematron assert failed or report fired (role warn or warning)"),
+    ("I0703", I, "Schematron assert failed or report fired (role info)"),
+    ("E0704", F, "Schematron assert failed or report fired (role fatal)"),
+    ("E0705", F, "Schematron could not be compiled, or uses a construct that is not supported"),
+    ("E0706", E, "Schematron test, let or rule context could not be evaluated"),
+    ("E0707", E, "Schematron run stopped at a limit (time, call depth)"),
     # usage
     ("E0901", E, "usage error"),
 )
+
+
+def printable(text: str) -> str:
+    """``text`` safe to print on one line: a file name's undecodable bytes (Python's
+    surrogate escapes) as ``\\xff``, control characters as ``\\n``, ``\\x1b`` and the like,
+    so that no name can start a line of its own in a report or move the terminal's cursor."""
+    if text.isprintable() and not any(0xDC80 <= ord(c) <= 0xDCFF for c in text):
+        return text
+    out = []
+    for character in text:
+        code = ord(character)
+        if 0xDC80 <= code <= 0xDCFF:
+            out.append(f"\\x{code - 0xDC00:02x}")
+        elif character.isprintable() or character == " ":
+            out.append(character)
+        else:
+            out.append(character.encode("unicode_escape").decode("ascii"))
+    return "".join(out)
 
 
 @dataclass(frozen=True, order=True)
@@ -133,8 +173,8 @@ class Diagnostic:
                    xpath=xpath, ref=ref, severity=CODES[code].severity)
 
     def __str__(self) -> str:
-        location = f"{self.path or '-'}:{self.line}:{self.column}"
-        text = f"{location}: {self.severity} {self.code}: {self.message}"
+        location = f"{printable(self.path) or '-'}:{self.line}:{self.column}"
+        text = f"{location}: {self.severity} {self.code}: {printable(self.message)}"
         if self.ref:
             text += f" ({self.ref})"
         if self.xpath:
@@ -142,8 +182,11 @@ class Diagnostic:
         return text
 
     def as_dict(self) -> dict[str, object]:
-        record = asdict(self)
-        record["severity"] = str(self.severity)
+        # by hand, not dataclasses.asdict (a deep copy): an unchanged rebuild turns every
+        # reused diagnostic back into a record
+        record: dict[str, object] = {"path": self.path, "line": self.line, "column": self.column,
+                                     "code": self.code, "message": self.message, "xpath": self.xpath,
+                                     "ref": self.ref, "severity": str(self.severity)}
         return record
 
 
@@ -183,8 +226,8 @@ class EditionError(Exception):
         self.diagnostic = diagnostic
 
     @classmethod
-    def at(cls, code: str, message: str, **where: object) -> EditionError:
-        return cls(Diagnostic.make(code, message, **where))  # type: ignore[arg-type]
+    def at(cls, code: str, message: str, **where: Any) -> Self:
+        return cls(Diagnostic.make(code, message, **where))
 
 
 class EditionParseError(EditionError, ValueError):

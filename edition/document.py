@@ -20,7 +20,9 @@ from typing import TYPE_CHECKING, Any
 
 from lxml import etree
 
-from .diagnostics import Diagnostic, EditionParseError
+from .diagnostics import Diagnostic, EditionParseError, printable
+from .xinclude import Includes, find_root, resolve_includes
+from .xinclude import defaults as include_defaults
 
 if TYPE_CHECKING:
     from .refs import Citer
@@ -50,16 +52,14 @@ MAX_MARKUP = 1_000_000
 MAX_DEPTH = 256
 MAX_TEXT = 10_000_000
 
-XINCLUDE_NS = "http://www.w3.org/2001/XInclude"
-XI_INCLUDE = f"{{{XINCLUDE_NS}}}include"
-
-#: How deep XIncludes may nest (with ``xinclude=True``), against include loops.
-MAX_XINCLUDE_DEPTH = 8
-
 
 def tei(local: str) -> str:
     """Clark name of a TEI element: ``tei('p') == '{http://www.tei-c.org/ns/1.0}p'``."""
     return f"{{{TEI_NS}}}{local}"
+
+
+#: The TEI's division elements (numbered and unnumbered): the one list every module uses.
+DIVISIONS = frozenset(tei(n) for n in ("div", "div1", "div2", "div3", "div4", "div5", "div6", "div7"))
 
 
 def local_name(element: etree._Element) -> str:
@@ -335,6 +335,10 @@ class Document:
         #: Indexes derived from the tree by other modules, built once per document
         #: (keyed by "module.what"); the tree must not change once they exist.
         self.cache: dict[str, Any] = {}
+        #: Findings of loading that did not stop it (an include not resolved: E0009).
+        self.problems: list[Diagnostic] = []
+        #: Included elements → the document of the file they come from (see edition.xinclude).
+        self.origins: dict[etree._Element, Document] = {}
 
     @property
     def source(self) -> bytes:
@@ -477,12 +481,30 @@ class Document:
                 count += 1
         return count
 
+    def owner(self, node: etree._Element) -> Document:
+        """The document of the file ``node`` was written in: this one, or an included one."""
+        origins = self.origins
+        if origins:
+            for element in (node, *node.iterancestors()):
+                found = origins.get(element)
+                if found is not None:
+                    return found
+        return self
+
+    def path_of(self, node: etree._Element) -> str:
+        """The shown path of the file ``node`` was written in (an included file's, for its content)."""
+        return self.owner(node).path
+
     def position(self, node: etree._Element) -> tuple[int, int]:
-        """1-based line and column of the start tag of ``node``.
+        """1-based line and column of the start tag of ``node`` (in its own file, see :meth:`owner`).
 
         lxml knows only the line where a start tag ends; the column (and the
         line of a start tag that spans lines) is found in the source text.
         """
+        if self.origins:
+            owner = self.owner(node)
+            if owner is not self:
+                return owner.position(node)
         line = node.sourceline or 0
         if not line or not isinstance(node.tag, str):
             return line, 0
@@ -566,7 +588,7 @@ class Document:
         if node is None:
             return Diagnostic.make(code, message, path=self.path)
         line, column = self.position(node)
-        return Diagnostic.make(code, message, path=self.path, line=line, column=column,
+        return Diagnostic.make(code, message, path=self.path_of(node), line=line, column=column,
                                xpath=self.xpath_of(node), ref=self.ref_of(node) if with_ref else "")
 
     # -- structure --------------------------------------------------------
@@ -587,125 +609,75 @@ class Document:
         return self.citer.top_units()
 
 
-def _include(element: etree._Element, base: Path, path: str, depth: int) -> None:
-    """Replace one xi:include by the file it names, which must lie inside ``base``."""
-    href = element.get("href", "")
-    line = element.sourceline or 0
-
-    def refuse(reason: str) -> EditionParseError:
-        return EditionParseError.at("E0009", f"xi:include href=\"{href}\" refused: {reason}",
-                                    path=path, line=line, column=1)
-
-    if depth >= MAX_XINCLUDE_DEPTH:
-        raise refuse(f"includes nest more than {MAX_XINCLUDE_DEPTH} deep (an include loop?)")
-    if not href or element.get("xpointer") is not None:
-        raise refuse("only whole-file includes by href are supported (no xpointer)")
-    if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", href) or href.startswith(("/", "\\")):
-        raise refuse("only relative paths inside the input file's folder may be included "
-                     "(no URLs, no absolute paths)")
-    try:
-        target = (base / href).resolve()
-    except (RuntimeError, OSError):  # a symbolic-link loop
-        raise refuse("the path cannot be resolved (a loop of symbolic links?)") from None
-    if not target.is_relative_to(base):
-        raise refuse(f"it resolves outside the input file's folder ({base.name}/); "
-                     "copy the file into that folder")
-    data = read_source(target, f"{path} -> {href}")
-    if element.get("parse", "xml") == "text":
-        try:
-            text = data.decode(element.get("encoding") or "utf-8")
-        except (LookupError, UnicodeDecodeError):
-            raise refuse("the included text is not in its declared encoding (UTF-8 by default)") from None
-        replacement: etree._Element | str = text
-    else:
-        replacement = parse(data, f"{path} -> {href}", base=base, xinclude=True,
-                            _depth=depth + 1).root
-    parent = element.getparent()
-    if parent is None:
-        raise refuse("the root element itself cannot be an include")
-    if isinstance(replacement, str):
-        previous = element.getprevious()
-        addition = replacement + (element.tail or "")
-        try:
-            if previous is not None:
-                previous.tail = (previous.tail or "") + addition
-            else:
-                parent.text = (parent.text or "") + addition
-        except ValueError:  # lxml refuses characters XML forbids
-            raise refuse("the included text holds characters XML does not allow") from None
-        parent.remove(element)
-    else:
-        replacement.tail = element.tail
-        parent.replace(element, replacement)
-
-
-def _check_xincludes(root: etree._Element, path: str, base: Path | None, xinclude: bool,
-                     depth: int) -> None:
-    includes = list(root.iter(XI_INCLUDE))
-    if not includes:
-        return
-    if not xinclude or base is None:
-        first = includes[0]
-        raise EditionParseError.at(
-            "E0009", f"xi:include href=\"{first.get('href', '')}\" is not processed: XInclude is off "
-            "so that no file beyond the input is ever read; paste the included content in "
-            f"({len(includes)} include{'s' if len(includes) != 1 else ''} in this file), or load "
-            "with xinclude=True to include files from this file's folder",
-            path=path, line=first.sourceline or 0, column=1)
-    try:
-        folder = base.resolve()
-    except (RuntimeError, OSError):
-        folder = Path(os.path.abspath(base))
-    for element in includes:
-        _include(element, folder, path, depth)
-
-
-def parse(data: bytes, path: str = "<string>", *, base: Path | None = None,
-          xinclude: bool = False, _depth: int = 0) -> Document:
+def parse(data: bytes, path: str = "<string>", *, base: Path | None = None, xinclude: bool | None = None,
+          root: str | os.PathLike[str] | None = None, includes: Includes | None = None) -> Document:
     """Parse bytes safely into a :class:`Document`; raise :class:`EditionParseError`.
 
-    Nothing outside ``data`` is read: no DTD, no entity, no network.  An
-    ``xi:include`` is refused (E0009) unless ``xinclude`` is true, and then
-    only files inside ``base`` (the input file's folder) are included.
+    Nothing outside ``data`` is read: no DTD, no entity, no network.  ``xi:include`` names
+    files relative to ``base`` (the input file's folder), resolved within ``root`` (by
+    default found from ``base``: see :mod:`edition.xinclude`); one that cannot be resolved
+    is an E0009 in ``Document.problems``, not an exception.
     """
     _check_content(data, path)
     _check_prolog(data, path)
     parser = _parser()
     try:
-        root = etree.fromstring(data, parser, base_url=None)
+        element = etree.fromstring(data, parser, base_url=None)
     except etree.XMLSyntaxError as error:
         raise _parse_error(error, path) from None
     except MemoryError:
         raise EditionParseError.at("E0008", "the document needs more memory than is available; "
                                    "split it into smaller files", path=path) from None
-    if root is None:
+    if element is None:
         raise EditionParseError.at("E0006", "the file holds no element; it must hold a TEI document",
                                    path=path, line=1, column=1)
-    tree = root.getroottree()
+    tree = element.getroottree()
     _check_parsed_prolog(tree, data, path)
     # Entities were left unexpanded; any reference that survives is undefined content.
     # Without a DOCTYPE an undeclared reference is already a parse error: no walk needed.
-    entities = root.iter(etree.Entity) if tree.docinfo.internalDTD is not None else ()
+    entities = element.iter(etree.Entity) if tree.docinfo.internalDTD is not None else ()
     for entity in entities:
         raise EditionParseError.at("E0003", f"entity reference {entity.text} is not expanded; "
                                    "write the character itself", path=path,
                                    line=entity.sourceline or 0, column=1)
-    _check_xincludes(root, path, base, xinclude, _depth)
-    return Document(tree, path, data)
+    p4_root = element.tag if element.tag in ("TEI.2", "teiCorpus.2", "tei.2", "teicorpus.2") else None
+    if p4_root is not None:  # TEI P4: read as P5 (edition/p4.py), said once in the findings
+        from . import p4
+        element, changes = p4.convert(element)
+        tree = element.getroottree()
+    document = Document(tree, path, data)
+    if p4_root is not None:
+        document.problems.append(document.diagnostic(
+            document.root, "W0012", f"<{p4_root}> is the root of a TEI P4 document: read as TEI P5 (the TEI "
+            f"namespace, and {changes} names changed as the TEI's P4-to-P5 conversion does); save the file "
+            "as P5 to make that lasting", with_ref=False))
+    if includes is None:
+        given_root, enabled = include_defaults()
+        includes = Includes(find_root(base if base is not None else Path(os.curdir),
+                                      root if root is not None else given_root),
+                            enabled if xinclude is None else xinclude)
+    resolve_includes(document, base, includes)
+    return document
 
 
-def load(path: str | os.PathLike[str], display: str | None = None, *,
-         xinclude: bool = False) -> Document:
+def load(path: str | os.PathLike[str], display: str | None = None, *, xinclude: bool | None = None,
+         root: str | os.PathLike[str] | None = None) -> Document:
     """Read and parse a TEI file.  ``display`` is the path shown in diagnostics.
 
-    With ``xinclude=True``, ``xi:include`` elements naming files inside this
-    file's folder are replaced by those files; any other is refused (E0009).
+    ``xi:include`` elements are replaced by what they name when it lies within ``root``
+    (default: the file's checkout, else the current folder when the file is inside it,
+    else the file's folder); any other include, and every include with ``xinclude=False``,
+    is dropped with an E0009 in ``Document.problems`` (see :mod:`edition.xinclude`; not
+    given, both come from :func:`edition.xinclude.settings`).
     """
     source = Path(path)
     shown = display if display is not None else str(path)
     data = read_source(source, shown)
-    document = parse(data, shown, base=source.parent, xinclude=xinclude)
-    if len(data) >= RELEASE_SOURCE_BYTES and not xinclude:
+    given_root, enabled = include_defaults()
+    includes = Includes(find_root(source.parent, root if root is not None else given_root),
+                        enabled if xinclude is None else xinclude, (os.path.realpath(source),))
+    document = parse(data, shown, base=source.parent, includes=includes)
+    if len(data) >= RELEASE_SOURCE_BYTES:
         document.release_source(source)
     return document
 
@@ -735,6 +707,6 @@ def iter_sources(paths: Iterable[str | os.PathLike[str]]) -> Iterator[tuple[str,
         if path.is_dir() and path.suffix.lower() != ".xml":
             for found in sorted(path.rglob("*.xml")):
                 if found.is_file() and not any(part.startswith(".") for part in found.relative_to(path).parts):
-                    yield str(found), found
+                    yield printable(str(found)), found
         else:
-            yield str(given), path
+            yield printable(str(given)), path

@@ -15,16 +15,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import stat
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import resources
 from .diagnostics import CODES, Diagnostic, EditionError
 
 MANIFEST = ".edition-manifest.json"
 VERSION = 1
-_CODE_ROOTS = ("edition", "transforms")
-_REPO = Path(__file__).resolve().parents[1]
 
 
 def _encode(value: Any) -> Any:
@@ -55,10 +57,10 @@ def _decode(value: Any) -> Any:
 def toolkit_key(formats: list[str], options: dict[str, Any]) -> str | None:
     """Hash of the code that renders, the outputs and their options (None: not cacheable)."""
     digest = hashlib.sha256()
-    for root in _CODE_ROOTS:
-        for path in sorted((_REPO / root).rglob("*")):
-            if path.is_file() and "__pycache__" not in path.parts:
-                digest.update(str(path.relative_to(_REPO)).encode())
+    for root in resources.package_roots():
+        for path in sorted(root.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
+                digest.update(str(path.relative_to(root)).encode())
                 digest.update(path.read_bytes())
     try:
         digest.update(json.dumps([formats, _encode(options)], sort_keys=True).encode())
@@ -75,11 +77,14 @@ def file_digest(path: Path) -> str | None:
     or /dev/zero would never return.
     """
     from .document import read_source
+    from .xinclude import has_includes
 
     try:
-        return hashlib.sha256(read_source(path)).hexdigest()
+        data = read_source(path)
     except EditionError:
         return None
+    # the files it includes may change while it does not: such a file is always built again
+    return None if has_includes(data) else hashlib.sha256(data).hexdigest()
 
 
 def diagnostic_from(record: dict[str, Any]) -> Diagnostic:
@@ -102,6 +107,23 @@ class FileEntry:
     digest: str
     plan: dict[str, Any]
     units: list[UnitEntry]
+    #: (size, mtime in ns, inode, device) when the digest was taken; [] if not to be trusted.
+    stat: list[int] = field(default_factory=list)
+
+
+#: A file modified this recently may still change within the same mtime tick: its
+#: signature is not kept, so the next build reads it (git's "racily clean" entries).
+_RACY_SECONDS = 2.0
+
+
+def _signature(path: Path) -> list[int]:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return []
+    if not stat.S_ISREG(info.st_mode) or time.time() - info.st_mtime < _RACY_SECONDS:
+        return []
+    return [info.st_size, info.st_mtime_ns, info.st_ino, info.st_dev]
 
 
 class BuildCache:
@@ -112,16 +134,28 @@ class BuildCache:
         self.key = key
         self.previous: dict[str, FileEntry] = {}
         self.current: dict[str, FileEntry] = {}
+        self.signatures: dict[str, list[int]] = {}
         if key is None or not reuse:
             return
         try:
-            data = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+            data = json.loads((out / MANIFEST).read_text(encoding="utf-8", errors="surrogateescape"))
             if data.get("version") == VERSION and data.get("key") == key:
                 for path, entry in data["files"].items():
                     units = [UnitEntry(**unit) for unit in entry["units"]]
-                    self.previous[path] = FileEntry(entry["digest"], entry["plan"], units)
+                    self.previous[path] = FileEntry(entry["digest"], entry["plan"], units, entry.get("stat") or [])
         except (OSError, ValueError, KeyError, TypeError):
             self.previous = {}  # no usable manifest: everything is rebuilt
+
+    def digest(self, path: Path) -> str | None:
+        """The file's digest, taken from the previous manifest without reading the file when
+        its size, modification time, inode and device are those recorded there (5,000
+        unchanged files: 5,000 ``stat`` calls instead of 5,000 reads and hashes)."""
+        signature = _signature(path)  # before reading: a change while it is read shows next time
+        self.signatures[str(path)] = signature
+        entry = self.previous.get(str(path))
+        if signature and entry is not None and entry.stat == signature:
+            return entry.digest
+        return file_digest(path)
 
     def reusable(self, path: str, digest: str | None, writers: dict[str, str]) -> FileEntry | None:
         """The previous entry of an unchanged file whose outputs are all still there."""
@@ -132,10 +166,10 @@ class BuildCache:
             for format_name, files in unit.files.items():
                 if format_name not in writers:
                     return None
-                folder = self.out / writers[format_name]
-                if not all((folder / file).is_file() for file in files):
+                folder = f"{self.out}/{writers[format_name]}"
+                if not all(os.path.isfile(f"{folder}/{file}") for file in files):
                     return None
-            if not all((self.out / "cite" / file).is_file() for file in unit.cite):
+            if not all(os.path.isfile(f"{self.out}/cite/{file}") for file in unit.cite):
                 return None
             if any(d.get("code") not in CODES for d in unit.diagnostics):
                 return None
@@ -150,7 +184,7 @@ class BuildCache:
             return
         try:
             payload = {"version": VERSION, "key": self.key, "files": {
-                path: {"digest": entry.digest, "plan": _encode(entry.plan),
+                path: {"digest": entry.digest, "plan": _encode(entry.plan), "stat": self.signatures.get(path, []),
                        "units": [{"files": unit.files, "records": _encode(unit.records), "cite": unit.cite,
                                   "diagnostics": unit.diagnostics} for unit in entry.units]}
                 for path, entry in sorted(self.current.items())}}
@@ -160,7 +194,8 @@ class BuildCache:
             text = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         except TypeError:
             return  # the next build is a full one
-        (folder / MANIFEST).write_text(text, encoding="utf-8")
+        # a file name that is not UTF-8 is kept as its bytes (surrogate escapes), both ways
+        (folder / MANIFEST).write_text(text, encoding="utf-8", errors="surrogateescape")
 
     @staticmethod
     def decode(value: Any) -> Any:

@@ -37,6 +37,7 @@ from pathlib import Path
 from lxml import etree
 
 from .document import TEI_NS, XML_NS
+from .paths import output_path, safe_name
 from .schema import STUB_TYPE
 
 XS = "http://www.w3.org/2001/XMLSchema"
@@ -146,9 +147,10 @@ def _qname_local(value: str) -> tuple[str, str]:
 
 def compile_odd(odd: Path, tei_p5: Path | None = None) -> etree._ElementTree:
     """The XSD for an ODD, as a tree (its xml: import resolves beside ``tei_p5``'s companion)."""
-    from .schema import SCHEMA_DIR, tei_p5_dir
-    folder = tei_p5 or tei_p5_dir()
-    schema, _ = build_xsd(odd, folder, companion=(SCHEMA_DIR / XML_COMPANION).resolve().as_uri())
+    from . import resources
+    folder = tei_p5 or resources.tei_p5_dir()
+    companion = (resources.schema_dir() / XML_COMPANION).resolve().as_uri()
+    schema, _ = build_xsd(odd, folder, companion=companion)
     return etree.ElementTree(schema)
 
 
@@ -156,7 +158,7 @@ def build_xsd(odd: Path, tei_p5: Path, companion: str = XML_COMPANION) -> tuple[
     """Resolve ``odd`` against tei_p5/tei_all.xsd; the schema root and the spec it implements."""
     if not (tei_p5 / "tei_all.xsd").is_file():
         raise OddError(f"compiling an ODD needs the TEI P5 schemas (tei_all.xsd, p5subset.xml) in {tei_p5}: "
-                       "put them in ../shared/tei-p5 beside the repository or set EDITION_TEI_P5")
+                       "the toolkit ships TEI P5 4.8.0's; set EDITION_TEI_P5 to another release's folder")
     spec = read_odd(_parse(Path(odd), "ODD"), module_map(tei_p5 / "p5subset.xml"))
     source = _parse(tei_p5 / "tei_all.xsd", "tei_all.xsd").getroot()
     unknown = sorted(spec.elements - {e.get("name") for e in source.findall(f"{_X}element")})
@@ -437,7 +439,10 @@ def write_xsd(odd: Path, tei_p5: Path, out_dir: Path) -> list[Path]:
     companion_data = etree.tostring(companion, xml_declaration=True, encoding="UTF-8") + b"\n"
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
-    for target, content in ((out_dir / f"{spec.ident}.xsd", data), (out_dir / XML_COMPANION, companion_data)):
+    # the ident comes from the ODD: a name, never a path (output_path refuses any other)
+    named = f"{safe_name(spec.ident, default='schema')}.xsd"
+    outputs = ((output_path(out_dir, named), data), (output_path(out_dir, XML_COMPANION), companion_data))
+    for target, content in outputs:
         temporary = target.with_name(f".{target.name}.tmp")
         temporary.write_bytes(content)
         temporary.replace(target)

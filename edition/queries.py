@@ -33,9 +33,10 @@ from typing import Any
 
 from .diagnostics import EditionUsageError
 from .query import FileResult, Hit, Plan
+from .query_output import Output, write_results
 
 __all__ = ["NamedQuery", "BUILTIN", "load_queries", "named_queries", "lookup", "Group", "group_hits",
-           "sort_hits"]
+           "sort_hits", "Output", "write_results", "list_lines"]
 
 
 @dataclass(frozen=True)
@@ -217,134 +218,6 @@ def sort_hits(hits: Iterable[Hit]) -> list[Hit]:
     """Hits ordered by key (a timeline); hits without a key last, in document order."""
     ordered = list(hits)
     return sorted(ordered, key=lambda h: (h.key == "", h.key))
-
-
-# -- writing results ---------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Output:
-    """How ``edition query`` prints: a format, or counts, or keyword-in-context lines."""
-
-    format: str = "text"
-    count: bool = False
-    kwic: str = ""
-    kwic_words: int = 5
-
-
-def write_results(results: Iterable[FileResult], output: Output, out: Any, err: Any,
-                  named: NamedQuery | None = None) -> int:
-    """Print results as they stream in (grouped and sorted named queries wait for all files).
-
-    ``out`` and ``err`` are callables taking one line.  Returns the exit
-    code: 1 when any file had a diagnostic, else 0.
-    """
-    import csv
-    import io
-    import json
-
-    from .query import CSV_FIELDS, kwic, kwic_line, text_line, xml_hit
-
-    failed = False
-    files = 0
-    total = 0
-
-    def checked(stream: Iterable[FileResult]) -> Iterable[FileResult]:
-        nonlocal failed, files, total
-        for result in stream:
-            files += 1
-            total += len(result.hits)
-            for diagnostic in result.diagnostics:
-                failed = True
-                err(str(diagnostic))
-            yield result
-
-    results = checked(results)
-    if output.count:
-        # a file that failed has no count: its diagnostic on stderr says why
-        counts = [(r.path, len(r.hits)) for r in results if not r.diagnostics]
-        if len(counts) == 1 and files == 1:
-            out(str(counts[0][1]))
-        else:
-            for path, number in counts:
-                out(f"{number}\t{path}")
-            out(f"{sum(n for _, n in counts)}\ttotal")
-        return 1 if failed else 0
-
-    if named is not None and named.group:
-        collected = list(results)
-        groups = group_hits(collected)
-        with_file = len(collected) > 1
-        if output.format == "json":
-            out(json.dumps([g.as_dict(with_file) for g in groups], ensure_ascii=False, indent=1))
-        elif output.format == "csv":
-            buffer = io.StringIO()
-            writer = csv.writer(buffer, lineterminator="\n")
-            writer.writerow(("count", "key", "label", "refs"))
-            for g in groups:
-                writer.writerow((g.count, g.key, g.label, " ".join(g.refs(with_file))))
-            out(buffer.getvalue().rstrip("\n"))
-        elif output.format == "xml":
-            out('<?xml version="1.0" encoding="UTF-8"?>')
-            out(f'<groups query="{_attr(named.name)}">')
-            for g in groups:
-                out(f'<group key="{_attr(g.key)}" label="{_attr(g.label)}" count="{g.count}">')
-                for hit in g.hits:
-                    out(xml_hit(hit))
-                out("</group>")
-            out("</groups>")
-        else:
-            width = max((len(g.label) for g in groups), default=0)
-            for g in groups:
-                out(f"{g.count:>5}  {g.label:<{width}}  {g.key or '-'}  {g.places(SHOWN_REFS)}".rstrip())
-        return 1 if failed else 0
-
-    hits: Iterable[Hit] = (hit for result in results for hit in result.hits)
-    if named is not None and named.sort:
-        hits = sort_hits(list(hits))
-
-    if output.kwic:
-        width = max(24, 12 * output.kwic_words)
-        for hit in hits:
-            for left, keyword, right in kwic(hit, output.kwic, output.kwic_words):
-                if output.format == "json":
-                    out(json.dumps({"file": hit.file, "ref": hit.ref, "line": hit.line, "xpath": hit.xpath,
-                                    "left": left, "keyword": keyword, "right": right}, ensure_ascii=False))
-                else:
-                    out(kwic_line(hit, left, keyword, right, width))
-        return 1 if failed else 0
-
-    if output.format == "json":
-        first = True
-        out("[")
-        for hit in hits:
-            record = json.dumps(hit.as_dict(), ensure_ascii=False)
-            out(record if first else "," + record)
-            first = False
-        out("]")
-    elif output.format == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(CSV_FIELDS)
-        out(buffer.getvalue().rstrip("\n"))
-        for hit in hits:
-            buffer.seek(0)
-            buffer.truncate()
-            writer.writerow([getattr(hit, name) for name in CSV_FIELDS])
-            out(buffer.getvalue().rstrip("\n"))
-    elif output.format == "xml":
-        out('<?xml version="1.0" encoding="UTF-8"?>')
-        out("<hits>")
-        for hit in hits:
-            out(xml_hit(hit))
-        out("</hits>")
-    else:
-        for hit in hits:
-            out(text_line(hit))
-    return 1 if failed else 0
-
-
-def _attr(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace('"', "&quot;")
 
 
 def list_lines(queries: Mapping[str, NamedQuery]) -> list[str]:

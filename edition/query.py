@@ -7,55 +7,46 @@ A :class:`Query` is compiled once and called on many documents (the lxml
     for hit in persons(load("tei/frus1958-60v19-d300.xml")):
         print(hit.ref, hit.value)           # d300, Cumming ...
 
-The language is XPath 3.1 (elementpath) with the TEI namespace as the
-default element namespace, so ``//persName`` means ``//tei:persName``; the
-prefixes ``tei`` and ``xml``, any given with ``namespaces=`` and those
-declared on a document's root element are bound.
+The language is XPath 3.1 with the TEI namespace as the default element
+namespace, so ``//persName`` means ``//tei:persName``; the prefixes ``tei``
+and ``xml``, any given with ``namespaces=`` and those declared on a
+document's root element are bound.
 
-Two engines.  elementpath is exact but some 30× slower than libxml2, so
-an expression that means the same in XPath 1.0 (a conservative test on its
-parse tree: XPath 1.0 grammar, functions whose result type and string
-form agree, single items where 3.1 wants one, no comparison or arithmetic
-where 1.0 and 3.1 convert differently) is rewritten (``persName`` →
-``tei:persName``, ``//x`` → ``/descendant::x`` where no positional
-predicate makes them differ) and run by lxml's native engine.  Three more
-shortcuts, each exact: ``distinct-values(P)`` and ``string-join(P, 's')``
-over such a path P (lxml selects, Python applies the function);
-``//NAME``, ``count(//NAME)`` and ``//NAME/@ATTR`` under those functions
-answered from a per-document index of elements by name (built on first
-use, as Saxon's tree has one).  ``engine="elementpath"`` or ``"lxml"``
-overrides the automatic choice; ``tests/test_query.py`` runs its suite
-through both and asserts that they agree hit for hit.
+Engines (``engine=``): ``saxon`` (Saxon-HE through saxonche: XPath 3.1 at
+native speed, nodes mapped back to lxml for their locations; see
+:mod:`edition.xpath_saxon`), ``elementpath`` (pure Python, with its known
+defects mended: :mod:`edition.xpath_elementpath`) and ``lxml`` (XPath 1.0
+with 1.0's meaning, only when asked for: :mod:`edition.xpath_lxml`).
+``auto`` is Saxon when saxonche is installed, else elementpath: the choice
+never depends on the expression, so it never changes an answer.
 
-elementpath 5.1 strings mixed content out of order (a defect; see
-:func:`_string_value_is_wrong`): where it does, the string value libxml2
-computes is given to it, so ``contains(., …)`` means the same in both.
+Every query is bounded (:mod:`edition.query_guard`): functions that reach
+outside the inputs are refused unless allowed, results are cut at ``limit``
+items (E0504), and an engine's exhaustion (recursion, memory) is an error,
+never a traceback.
 """
 
 from __future__ import annotations
 
-import math
+import contextlib
 import os
-import re
-import weakref
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
-from decimal import Decimal
 from typing import Any
 
-import elementpath
-from elementpath.datatypes import UntypedAtomic
-from elementpath.xpath3 import XPath31Parser
 from lxml import etree
 
+from . import query_guard
 from .diagnostics import Diagnostic, EditionQueryError, EditionUsageError
-from .document import NAMESPACES, PREFIXES, TEI_NS, Document
+from .document import NAMESPACES, Document
+from .query_hits import Hit, _Locator, string_value
+from .query_output import CSV_FIELDS, FORMATS, kwic, kwic_line, text_line, xml_hit
 
-__all__ = ["Hit", "Query", "QuerySyntaxError", "QueryEvaluationError", "ENGINES", "FORMATS", "Plan",
-           "FileResult", "run_document", "run_files", "string_value", "text_line", "xml_hit", "kwic",
-           "kwic_line", "parse_bindings"]
+__all__ = ["Hit", "Query", "QuerySyntaxError", "QueryEvaluationError", "QueryBudgetError", "QueryRefusedError",
+           "ENGINES", "FORMATS", "CSV_FIELDS", "Plan", "FileResult", "run_document", "run_files", "string_value",
+           "text_line", "xml_hit", "kwic", "kwic_line", "parse_bindings", "default_engine", "watch_query"]
 
-ENGINES = ("auto", "elementpath", "lxml")
+ENGINES = ("auto", "saxon", "elementpath", "lxml")
 
 
 class QuerySyntaxError(EditionQueryError, EditionUsageError):
@@ -66,448 +57,21 @@ class QueryEvaluationError(EditionQueryError):
     """The expression failed on one document (E0502); other documents still run."""
 
 
-@dataclass(frozen=True)
-class Hit:
-    """One item of a query's result, with the location a reader can cite and open.
+class QueryBudgetError(QueryEvaluationError):
+    """The query ran out of its budget: items, recursion depth, memory (E0504); exit 1."""
 
-    ``type`` is ``element``, ``attribute``, ``text``, ``comment``,
-    ``processing-instruction`` or ``document`` for nodes, the XSD type
-    (``xs:integer``, ``xs:string``…) for atomic values, which have no node
-    location (``line`` 0, ``xpath`` and ``ref`` empty) but the file.
-    ``key`` is set by named queries that group their hits; ``markup`` holds
-    the serialized node when it was asked for.
-    """
 
-    file: str
-    ref: str
-    line: int
-    column: int
-    xpath: str
-    type: str
-    value: str
-    key: str = ""
-    markup: str = field(default="", compare=False, repr=False)
+class QueryRefusedError(EditionQueryError):
+    """The expression calls a function that reaches outside the inputs, or holds a
+    character XML does not allow (E0505); exit 1."""
 
-    @property
-    def is_node(self) -> bool:
-        return not self.type.startswith("xs:") and self.type not in ("map", "array", "function")
 
-    def as_dict(self) -> dict[str, Any]:
-        """The JSON record: file, ref, line, column, xpath, type, value (and key when set)."""
-        record = asdict(self)
-        record.pop("markup")
-        if not self.key:
-            record.pop("key")
-        return record
+def default_engine() -> str:
+    from . import xpath_saxon
+    return "saxon" if xpath_saxon.available() else "elementpath"
 
 
-# -- values ------------------------------------------------------------------
-
-_STRING = etree.XPath("string()")
-
-
-def _double(value: float) -> str:
-    """The XPath 3.1 string form of an xs:double (``3``, ``0.5``, ``1.0E6``)."""
-    if math.isnan(value):
-        return "NaN"
-    if math.isinf(value):
-        return "INF" if value > 0 else "-INF"
-    if value == 0:
-        return "-0" if math.copysign(1, value) < 0 else "0"
-    if 1e-6 <= abs(value) < 1e6:
-        return str(int(value)) if value.is_integer() else format(Decimal(repr(value)), "f")
-    sign, digits, _ = Decimal(repr(value)).as_tuple()
-    adjusted = Decimal(repr(value)).adjusted()
-    text = "".join(map(str, digits)).rstrip("0") or "0"
-    return f"{'-' if sign else ''}{text[0]}.{text[1:] or '0'}E{adjusted}"
-
-
-def _atomic(value: Any) -> tuple[str, str]:
-    """(XSD type, string form) of an atomic result of either engine."""
-    if isinstance(value, bool):
-        return "xs:boolean", "true" if value else "false"
-    if isinstance(value, int):
-        return "xs:integer", str(value)
-    if isinstance(value, float):
-        return "xs:double", _double(value)
-    if isinstance(value, Decimal):
-        text = format(value.normalize(), "f") if value == value.to_integral_value() else str(value)
-        if "." in text and "E" not in text:
-            text = text.rstrip("0").rstrip(".")
-        return "xs:decimal", text
-    if isinstance(value, str):
-        return "xs:string", str(value)
-    name = type(value).__name__
-    if name == "XPathMap":
-        return "map", str(value)
-    if name == "XPathArray":
-        return "array", str(value)
-    if callable(value):
-        return "function", str(value)
-    xsd = getattr(value, "name", None)
-    type_name = f"xs:{xsd}" if isinstance(xsd, str) and xsd else f"xs:{name[0].lower()}{name[1:]}"
-    return type_name, str(value)
-
-
-def string_value(node: Any) -> str:
-    """XPath string value of an lxml node or an atomic value."""
-    if isinstance(node, (etree._Element, etree._ElementTree)):
-        return str(_STRING(node))
-    return _atomic(node)[1]
-
-
-# -- an elementpath defect ----------------------------------------------------
-
-def _string_value_is_wrong() -> bool:
-    """elementpath 5.1 strings mixed content in the wrong order: ``<n><b><o>D</o></b>.</n>``
-    gives ``.D`` (a child's tail before its descendants' text) and drops text after a
-    comment.  TEI is mixed content throughout, so contains(., …) would miss."""
-    from elementpath.etree import etree_iter_strings
-
-    sample = etree.fromstring("<n><b><o>D</o></b>.<!--c-->!</n>")
-    return "".join(etree_iter_strings(sample)) != "D.!"
-
-
-def _mend_string_values() -> None:
-    """Give elementpath the XPath string value libxml2 computes, where it is wrong."""
-    import sys
-
-    from elementpath import etree as ep_etree
-
-    original = ep_etree.etree_iter_strings
-
-    def iter_strings(elem: Any, normalize: bool = False) -> Iterator[str]:
-        if not normalize and isinstance(elem, (etree._Element, etree._ElementTree)):
-            yield str(_STRING(elem))
-        else:
-            yield from original(elem, normalize)
-
-    for name, module in list(sys.modules.items()):
-        if name.startswith("elementpath") and getattr(module, "etree_iter_strings", None) is original:
-            module.etree_iter_strings = iter_strings  # type: ignore[attr-defined]
-
-
-if _string_value_is_wrong():
-    _mend_string_values()
-
-
-# -- locations ---------------------------------------------------------------
-
-def _attribute_step(name: str) -> str:
-    qname = etree.QName(name)
-    if not qname.namespace:
-        return f"@{qname.localname}"
-    prefix = PREFIXES.get(qname.namespace)
-    return f"@{prefix}:{qname.localname}" if prefix else f"@Q{{{qname.namespace}}}{qname.localname}"
-
-
-def _text_index(parent: etree._Element, before: etree._Element | None) -> int:
-    """1-based position among the text nodes of ``parent`` of its ``.text``
-    (``before`` None) or of the tail of child ``before``."""
-    index = 1 if parent.text else 0
-    if before is None:
-        return max(index, 1)
-    for child in parent:
-        if child.tail:
-            index += 1
-        if child is before:
-            break
-    return index
-
-
-class _Locator:
-    """Turns result items into hits for one document."""
-
-    def __init__(self, document: Document, markup: bool) -> None:
-        self.document = document
-        self.markup = markup
-        # parent → {child: step}: many hits share parents (400 divisions of a volume's
-        # body), so each parent's children are counted once, not once per hit
-        self._steps: dict[etree._Element, dict[etree._Element, str]] = {}
-
-    def xpath_of(self, node: etree._Element) -> str:
-        """``Document.xpath_of`` (the same string), with the sibling counts cached."""
-        steps: list[str] = []
-        current: etree._Element | None = node
-        while current is not None:
-            parent = current.getparent()
-            if not isinstance(current.tag, str):
-                return self.document.xpath_of(node)  # comments and PIs: rare, the plain way
-            if parent is None:
-                steps.append(self._name(current))
-                break
-            by_child = self._steps.get(parent)
-            if by_child is None:
-                by_child = self._steps[parent] = self._child_steps(parent)
-            steps.append(by_child[current])
-            current = parent
-        return "/" + "/".join(reversed(steps))
-
-    def _child_steps(self, parent: etree._Element) -> dict[etree._Element, str]:
-        children = [child for child in parent if isinstance(child.tag, str)]
-        totals: dict[str, int] = {}
-        for child in children:
-            totals[child.tag] = totals.get(child.tag, 0) + 1
-        seen: dict[str, int] = {}
-        steps: dict[etree._Element, str] = {}
-        for child in children:
-            seen[child.tag] = seen.get(child.tag, 0) + 1
-            name = self._name(child)
-            steps[child] = f"{name}[{seen[child.tag]}]" if totals[child.tag] > 1 else name
-        return steps
-
-    @staticmethod
-    def _name(element: etree._Element) -> str:
-        qname = etree.QName(element)
-        prefix = PREFIXES.get(qname.namespace or "", None)
-        if prefix:
-            return f"{prefix}:{qname.localname}"
-        return f"Q{{{qname.namespace}}}{qname.localname}" if qname.namespace else qname.localname
-
-    def element(self, node: etree._Element, kind: str, value: str | None = None) -> Hit:
-        doc = self.document
-        line, column = doc.position(node)
-        return Hit(doc.path, doc.ref_of(node), line, column, self.xpath_of(node), kind,
-                   str(_STRING(node)) if value is None else value,
-                   markup=self._serialize(node) if self.markup else "")
-
-    def attribute(self, owner: etree._Element, name: str, value: str) -> Hit:
-        doc = self.document
-        line, column = doc.position(owner)
-        return Hit(doc.path, doc.ref_of(owner), line, column,
-                   f"{self.xpath_of(owner)}/{_attribute_step(name)}", "attribute", value,
-                   markup=f'{_attribute_step(name)[1:]}="{_escape(value)}"' if self.markup else "")
-
-    def text(self, parent: etree._Element, before: etree._Element | None, value: str) -> Hit:
-        doc = self.document
-        anchor = before if before is not None else parent
-        line, column = doc.position(anchor)
-        step = f"text()[{_text_index(parent, before)}]"
-        return Hit(doc.path, doc.ref_of(parent), line, column, f"{self.xpath_of(parent)}/{step}", "text",
-                   value, markup=_escape(value) if self.markup else "")
-
-    def document_node(self) -> Hit:
-        doc = self.document
-        return Hit(doc.path, "", 1, 1, "/", "document", str(_STRING(doc.tree)),
-                   markup=self._serialize(doc.root) if self.markup else "")
-
-    def atomic(self, value: Any) -> Hit:
-        kind, text = _atomic(value)
-        return Hit(self.document.path, "", 0, 0, "", kind, text, markup=_escape(text) if self.markup else "")
-
-    @staticmethod
-    def _serialize(node: etree._Element) -> str:
-        return etree.tostring(node, encoding="unicode", with_tail=False)
-
-    # one method per engine's node representation
-    def from_lxml(self, item: Any) -> Hit:
-        if isinstance(item, etree._Element):
-            if isinstance(item, etree._Comment):
-                return self.element(item, "comment", item.text or "")
-            if isinstance(item, etree._ProcessingInstruction):
-                return self.element(item, "processing-instruction", item.text or "")
-            return self.element(item, "element")
-        if isinstance(item, etree._ElementUnicodeResult):
-            parent = item.getparent()
-            if item.is_attribute and parent is not None:
-                return self.attribute(parent, str(item.attrname), str(item))
-            if (item.is_text or item.is_tail) and parent is not None:
-                if item.is_tail:
-                    owner = parent.getparent()
-                    if owner is not None:
-                        return self.text(owner, parent, str(item))
-                return self.text(parent, None, str(item))
-            return self.atomic(str(item))
-        return self.atomic(item)
-
-    def from_elementpath(self, item: Any) -> Hit:
-        if isinstance(item, elementpath.XPathNode):
-            kind = item.node_kind
-            if kind == "element":
-                return self.element(item.elem, "element")
-            if kind == "document":
-                return self.document_node()
-            if kind == "attribute":
-                return self.attribute(item.parent.elem, item.name, str(item.string_value))
-            if kind == "text":
-                return self.text(*self._text_position(item), str(item.value))
-            if kind in ("comment", "processing-instruction"):
-                return self.element(item.value, kind, str(item.value.text or ""))
-            if kind == "namespace":
-                owner = item.parent.elem
-                line, column = self.document.position(owner)
-                return Hit(self.document.path, self.document.ref_of(owner), line, column,
-                           f"{self.document.xpath_of(owner)}/namespace::{item.prefix or '*'}",
-                           "namespace", str(item.uri))
-        return self.atomic(item)
-
-    @staticmethod
-    def _text_position(node: Any) -> tuple[etree._Element, etree._Element | None]:
-        parent = node.parent
-        previous = None
-        for sibling in parent.children:
-            if sibling is node:
-                break
-            if sibling.node_kind != "text":
-                previous = sibling
-        before = None
-        if previous is not None:
-            before = previous.elem if previous.node_kind == "element" else previous.value
-        return parent.elem, before
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
-
-
-# -- XPath 1.0 compatibility ---------------------------------------------------
-
-#: Functions whose result type and string form are the same in both
-#: languages for the arguments XPath 1.0 allows.  Left out on purpose:
-#: number/sum/round/floor/ceiling (double vs integer), id (DTD IDs in
-#: libxml2), name (prefix choice).
-_SAFE_FUNCTIONS = frozenset({
-    "count", "position", "last", "string-length", "contains", "starts-with", "not", "boolean",
-    "true", "false", "string", "concat", "normalize-space", "substring", "substring-before",
-    "substring-after", "translate", "local-name", "namespace-uri", "lang",
-})
-_NUMERIC_FUNCTIONS = frozenset({"count", "position", "last", "string-length"})
-_INTEGER_RESULT = frozenset({"count", "position", "last", "string-length"})
-_PATH_SYMBOLS = frozenset({
-    "/", "//", "[", "|", "(name)", ":", "@", ".", "..", "*", "(", "text", "node", "comment",
-    "processing-instruction", "child", "descendant", "descendant-or-self", "self", "parent",
-    "ancestor", "ancestor-or-self", "following", "following-sibling", "preceding",
-    "preceding-sibling", "attribute",
-})
-_BOOLEAN_SYMBOLS = frozenset({"and", "or", "=", "!=", "<", ">", "<=", ">=", "not", "boolean", "true",
-                              "false", "contains", "starts-with", "lang"})
-_STRING_SYMBOLS = frozenset({"string", "concat", "normalize-space", "substring", "substring-before",
-                             "substring-after", "translate", "local-name", "namespace-uri"})
-_RELATIONAL = frozenset({"<", ">", "<=", ">="})
-_EQUALITY = frozenset({"=", "!="})
-_ARITHMETIC = frozenset({"+", "-", "*", "mod"})
-_LITERAL_NUMBER = frozenset({"(integer)", "(decimal)", "(float)"})
-_NAME_OWNERS = frozenset({"@", "attribute", "namespace", "$", ":"})
-
-
-#: Functions of a whole sequence; the others take one item in 3.1 (1.0 takes the first node).
-_SEQUENCE_FUNCTIONS = frozenset({"count", "not", "boolean"})
-
-
-def _single(token: Any) -> bool:
-    """True when an argument is surely one item at most: a literal, ``.``, ``..``, an
-    attribute of the context node, a variable or a function's atomic result."""
-    symbol, label = token.symbol, getattr(token, "label", "")
-    if symbol in (".", "..", "(string)", "$") or symbol in _LITERAL_NUMBER or label == "function":
-        return True
-    if symbol == "@" or (symbol == "attribute" and label == "axis"):
-        return all(child.symbol in ("(name)", ":", "*") for child in token)
-    if label == "operator" and symbol in _ARITHMETIC | _RELATIONAL | _EQUALITY | {"and", "or", "-"}:
-        return True
-    return False
-
-
-def _kind(token: Any) -> str:
-    """'number', 'node', 'string', 'variable' or 'other' (for operand checks)."""
-    symbol = token.symbol
-    if symbol in _LITERAL_NUMBER or symbol in _NUMERIC_FUNCTIONS:
-        return "number"
-    if symbol in _ARITHMETIC and len(token) == 2 and token.label == "operator" or symbol == "-" and len(token) == 1:
-        return "number"
-    if symbol in _PATH_SYMBOLS:
-        return "node"
-    if symbol == "(string)":
-        return "string"
-    if symbol == "$":
-        return "variable"
-    return "other"
-
-
-def _xpath1_problem(token: Any) -> str:
-    """Why this XPath 1.0 parse tree may mean something else in 3.1 ('' when it means the same)."""
-    symbol, label = token.symbol, getattr(token, "label", "")
-    if label == "function" and symbol not in _SAFE_FUNCTIONS:
-        return f"function {symbol}() differs between XPath 1.0 and 3.1"
-    if label == "function" and symbol not in _SEQUENCE_FUNCTIONS:
-        for argument in token:
-            if not _single(argument):
-                return (f"{symbol}() takes the first of several nodes in 1.0 and is a type error "
-                        "in 3.1")
-    if symbol == "div":
-        return "div gives xs:decimal in 3.1 and a double in 1.0"
-    if symbol == "namespace":
-        return "the namespace axis differs"
-    if len(token) == 2 and label == "operator":
-        left, right = _kind(token[0]), _kind(token[1])
-        if symbol in _RELATIONAL and not ({left, right} <= {"number", "node"} and "number" in (left, right)):
-            return f"'{symbol}' compares strings in 3.1 and numbers in 1.0"
-        if symbol in _EQUALITY and "number" in (left, right) and {left, right} & {"string", "variable", "other"}:
-            return f"'{symbol}' between a number and a string is a type error in 3.1"
-        if symbol in _ARITHMETIC and {left, right} & {"string", "variable", "other"}:
-            return f"'{symbol}' on a string is a type error in 3.1"
-        if symbol in _ARITHMETIC and not (_single(token[0]) and _single(token[1])):
-            return f"'{symbol}' takes the first of several nodes in 1.0 and is a type error in 3.1"
-    for child in token:
-        problem = _xpath1_problem(child)
-        if problem:
-            return problem
-    return ""
-
-
-def _result_kind(token: Any) -> str:
-    """How the lxml result of the whole expression is read: 'nodes', 'boolean', 'string', 'integer' or ''."""
-    symbol = token.symbol
-    if symbol == "/" and len(token) == 0:
-        return ""  # lxml returns no document node for '/'
-    if symbol in _PATH_SYMBOLS:
-        return "nodes"
-    if symbol in _BOOLEAN_SYMBOLS:
-        return "boolean"
-    if symbol in _STRING_SYMBOLS:
-        return "string"
-    if symbol in _INTEGER_RESULT:
-        return "integer"
-    return ""
-
-
-def _mentions_position(token: Any) -> bool:
-    return token.symbol in ("position", "last") or any(_mentions_position(child) for child in token)
-
-
-def _plain_step(token: Any) -> bool:
-    """A child step whose predicates (if any) cannot be positional: ``name``, ``tei:name``,
-    ``*``, a kind test, each with boolean or node-set predicates."""
-    while token.symbol == "[":
-        if _result_kind(token[1]) not in ("boolean", "nodes", "string") or _mentions_position(token[1]):
-            return False
-        token = token[0]
-    return token.symbol in ("(name)", ":", "*", "text", "node", "comment", "processing-instruction") \
-        and len(token) <= 2 and getattr(token, "label", "") != "operator"
-
-
-def _for_libxml2(expression: str, token: Any) -> str:
-    """The expression as lxml runs it: unprefixed element names written ``tei:name``,
-    and ``//name`` written ``/descendant::name`` where that means the same (no
-    positional predicate), which libxml2 evaluates twice as fast."""
-    edits: list[tuple[int, int, str]] = []
-
-    def walk(node: Any, owner: str) -> None:
-        if node.symbol == "(name)" and owner not in _NAME_OWNERS:
-            edits.append((node.span[0], node.span[0], "tei:"))
-        if node.symbol == "//" and len(node) and _plain_step(node[-1]):
-            start, end = node.span
-            if expression[start:end] == "//":
-                edits.append((start, end, "/descendant::"))
-        for child in node:
-            walk(child, node.symbol if node.symbol in _NAME_OWNERS else "")
-
-    walk(token, "")
-    for start, end, text in sorted(edits, reverse=True):
-        expression = expression[:start] + text + expression[end:]
-    return expression
-
-
-# -- compiling -----------------------------------------------------------------
+# -- syntax errors ---------------------------------------------------------------------
 
 def _caret(expression: str, offset: int) -> str:
     lines = expression.split("\n")
@@ -517,203 +81,115 @@ def _caret(expression: str, offset: int) -> str:
     return f"    {lines[min(line_no, len(lines) - 1)]}\n    {' ' * column}^"
 
 
-def _offset_of(error: elementpath.ElementPathError, expression: str) -> int:
+def _syntax_error(expression: str, message: str, offset: int, code: str = "") -> QuerySyntaxError:
+    offset = min(max(offset, 0), len(expression))
+    line, column = query_guard.line_column(expression, offset)
+    code = f" [{code}]" if code else ""
+    return QuerySyntaxError.at("E0501", f"XPath syntax error: {message}{code}\n{_caret(expression, offset)}",
+                               path="<expression>", line=line, column=column)
+
+
+def _elementpath_syntax_error(expression: str, error: Any) -> QuerySyntaxError:
     token = getattr(error, "token", None)
     span = getattr(token, "span", None)
-    if span:
-        return min(span[0], len(expression))
-    return len(expression)
+    offset = span[0] if span else len(expression)
+    return _syntax_error(expression, str(error.message), offset, str(getattr(error, "code", "") or ""))
 
 
-def _syntax_error(expression: str, error: elementpath.ElementPathError, what: str = "XPath syntax error"
-                  ) -> QuerySyntaxError:
-    offset = _offset_of(error, expression)
-    before = expression[:offset]
-    line, column = before.count("\n") + 1, offset - (before.rfind("\n") + 1) + 1
-    code = f" [{error.code}]" if getattr(error, "code", None) else ""
-    message = f"{what}: {error.message}{code}\n{_caret(expression, offset)}"
-    return QuerySyntaxError.at("E0501", message, path="<expression>", line=line, column=column)
+def _saxon_syntax_error(expression: str, message: str) -> EditionQueryError:
+    """Saxon's message, located by elementpath's parser where it fails too (Saxon's own
+    messages carry no offset)."""
+    import re
+
+    unbound = re.search(r"variable \$([\w.\-]+)", message)
+    if unbound and "No value" in message:
+        name = unbound.group(1)
+        return QuerySyntaxError.at("E0501", f"variable ${name} is not bound; pass --var {name}=VALUE",
+                                   path="<expression>", line=1, column=expression.find("$" + name) + 1)
+    try:
+        from . import xpath_elementpath
+        xpath_elementpath.compile_expression(expression, NAMESPACES)
+    except RecursionError:
+        pass
+    except Exception as error:  # noqa: BLE001 - only to find where the expression breaks
+        if hasattr(error, "token"):
+            located = _elementpath_syntax_error(expression, error)
+            first = located.diagnostic.message.split("\n")
+            return QuerySyntaxError.at("E0501", "\n".join([f"XPath syntax error: {message}", *first[1:]]),
+                                       path="<expression>", line=located.diagnostic.line,
+                                       column=located.diagnostic.column)
+    return _syntax_error(expression, message, 0)
 
 
-_OUTER_FUNCTION = re.compile(
-    r"""^\s*(?P<name>distinct-values|string-join)\s*\((?P<inner>.+?)"""
-    r"""(?:,\s*(?P<sep>'(?:[^']|'')*'|"(?:[^"]|"")*"))?\s*\)\s*$""", re.S)
+_RESOURCE_WORDS = ("Maximum length of sequence", "StackOverflow", "OutOfMemory", "Too many nested",
+                   "stack overflow", "too deeply nested")
 
 
-def _apply(post: tuple[str, str], nodes: list[Any]) -> list[Any]:
-    values = [node if type(node) is str else str(_STRING(node)) if isinstance(node, etree._Element)
-              else str(node) for node in nodes]
-    name, separator = post
-    if name == "string-join":
-        return [separator.join(values)]
-    return [UntypedAtomic(value) for value in dict.fromkeys(values)]
-
+# -- compiling -----------------------------------------------------------------------------
 
 class _Compiled:
-    """One expression compiled for one set of namespaces."""
+    """One expression compiled for one engine and one set of namespaces."""
 
-    def __init__(self, expression: str, namespaces: Mapping[str, str], engine: str) -> None:
-        parser = XPath31Parser(namespaces={"": TEI_NS, **namespaces})
-        self.token = parser.parse(expression)
-        self.engine = "elementpath"
-        self.reason = ""
+    def __init__(self, expression: str, namespaces: Mapping[str, str], variables: Mapping[str, Any],
+                 engine: str) -> None:
+        self.expression = expression
+        self.namespaces = dict(namespaces)
+        self.variables = dict(variables)
+        self.engine = engine
+        self.saxon: Any = None
+        self.token: Any = None
         self.lxml: etree.XPath | None = None
         self.result_kind = ""
-        self.post: tuple[str, str] | None = None  # a 3.1 function applied to lxml's nodes
-        # ("count" | "nodes" | "attribute", element tag, attribute name): answered from
-        # the document's element-name index instead of a tree walk
-        self.index: tuple[str, str, str] | None = None
-        if engine == "elementpath":
-            self.reason = "engine elementpath was asked for"
-            return
-        self.reason = self._try_lxml(expression, namespaces, forced=engine == "lxml")
-        if self.lxml is None and engine == "auto":
-            self._try_outer_function(expression, namespaces)
-        if self.lxml is not None:
-            self.engine = "lxml"
-        elif engine == "lxml":
+        if engine == "saxon":
+            from .xpath_saxon import SaxonError, SaxonExpression
+            try:
+                self.saxon = SaxonExpression(expression, namespaces, variables)
+            except SaxonError as error:
+                if "prefix" in error.message and "declared" in error.message:
+                    raise _Unresolved(error.message) from None
+                if any(word in error.message for word in _RESOURCE_WORDS):
+                    raise QueryBudgetError.at("E0504", f"the expression is beyond Saxon's limits: {error.message}",
+                                              path="<expression>", line=1, column=1) from None
+                raise _saxon_syntax_error(expression, error.message) from None
+        elif engine == "elementpath":
+            self._compile_elementpath()
+        else:
+            from .xpath_lxml import compile_lxml
+            try:
+                self.lxml, self.result_kind = compile_lxml(expression, namespaces)
+            except ValueError as error:
+                raise QuerySyntaxError.at(
+                    "E0501", f"the lxml engine runs XPath 1.0 only and this expression {error}; "
+                    "use --engine auto, saxon or elementpath", path="<expression>", line=1, column=1) from None
+
+    def _compile_elementpath(self) -> None:
+        from . import xpath_elementpath
+        try:
+            self.token = xpath_elementpath.compile_expression(self.expression, self.namespaces)
+        except xpath_elementpath.ElementPathError as error:
+            if getattr(error, "code", "") == "err:XPST0081":
+                raise _Unresolved(str(error.message)) from None
+            raise _elementpath_syntax_error(self.expression, error) from None
+        except RecursionError:
+            raise QueryBudgetError.at("E0504", "the expression is nested too deeply for the elementpath engine's "
+                                      "parser", path="<expression>", line=1, column=1) from None
+        except MemoryError:
+            raise QueryBudgetError.at("E0504", "the expression needs more memory than there is to compile",
+                                      path="<expression>", line=1, column=1) from None
+        missing = sorted(xpath_elementpath.variable_names(self.token) - set(self.variables))
+        if missing:
             raise QuerySyntaxError.at(
-                "E0501", f"the lxml engine runs XPath 1.0 only and this expression {self.reason}; "
-                "use --engine auto or elementpath", path="<expression>", line=1, column=1)
+                "E0501", f"variable ${missing[0]} is not bound; pass --var {missing[0]}=VALUE",
+                path="<expression>", line=1, column=self.expression.find("$" + missing[0]) + 1)
 
-    def _try_outer_function(self, expression: str, namespaces: Mapping[str, str]) -> None:
-        """``distinct-values(P)`` and ``string-join(P, 'sep')`` over an XPath 1.0 path P:
-        lxml selects the nodes, Python applies the function (exactly as 3.1 defines it
-        for nodes: atomized to their string values)."""
-        match = _OUTER_FUNCTION.match(expression)
-        if not match or self.token.symbol != match.group("name"):
-            return
-        inner, separator = match.group("inner"), match.group("sep")
-        literal = separator[1:-1] if separator else ""
-        if separator is not None:
-            literal = literal.replace(separator[0] * 2, separator[0])
-            if len(self.token) != 2 or self.token[1].symbol != "(string)" or self.token[1].value != literal:
-                return
-        elif len(self.token) != 1:
-            return
-        try:
-            path = _Compiled(inner, namespaces, "auto")
-        except (elementpath.ElementPathError, QuerySyntaxError):
-            return
-        if path.lxml is None or path.result_kind != "nodes" or path.post:
-            return
-        self.lxml, self.result_kind, self.reason = path.lxml, "nodes", ""
-        self.post = (match.group("name"), literal)
-        self.index = path.index
-
-    def _try_lxml(self, expression: str, namespaces: Mapping[str, str], forced: bool) -> str:
-        """Compile for lxml when the expression means the same in XPath 1.0 (or when
-        lxml is asked for and it is XPath 1.0 at all); else say why not."""
-        try:
-            token = elementpath.XPath1Parser(namespaces=dict(namespaces)).parse(expression)
-        except elementpath.ElementPathError as error:
-            return f"is not XPath 1.0 ({error.message})"
-        if token.symbol == "/" and len(token) == 0:
-            return "selects the document node, which lxml does not return"
-        problem = _xpath1_problem(token)
-        self.result_kind = _result_kind(token) or "number"
-        if problem and not forced:
-            return f"may differ in XPath 1.0: {problem}"
-        if not _result_kind(token) and not forced:
-            return f"has a result ({token.symbol}) whose type differs in XPath 1.0"
-        try:
-            self.lxml = etree.XPath(_for_libxml2(expression, token),
-                                    namespaces={p: u for p, u in namespaces.items() if p})
-        except etree.XPathSyntaxError as error:  # pragma: no cover - elementpath accepted it
-            return f"is refused by libxml2 ({error})"
-        self.index = _index_pattern(token, namespaces)
-        return problem
+    def fall_back(self) -> None:
+        """This document cannot be given to Saxon (an unexpanded entity): elementpath answers."""
+        self.engine, self.saxon = "elementpath", None
+        self._compile_elementpath()
 
 
-def _name_test(token: Any, namespaces: Mapping[str, str], default: str) -> str:
-    """Clark name of a plain name test (``persName``, ``tei:persName``), '' for anything else."""
-    if token.symbol == "(name)" and len(token) == 0:
-        return f"{{{default}}}{token.value}" if default else str(token.value)
-    if token.symbol == ":" and len(token) == 2 and all(c.symbol == "(name)" for c in token):
-        uri = namespaces.get(str(token[0].value))
-        return f"{{{uri}}}{token[1].value}" if uri else ""
-    return ""
-
-
-def _index_pattern(token: Any, namespaces: Mapping[str, str]) -> tuple[str, str, str] | None:
-    """``//NAME``, ``count(//NAME)`` and ``//NAME/@ATTR``: the forms the name index answers."""
-    kind = "nodes"
-    if token.symbol == "count" and len(token) == 1:
-        kind, token = "count", token[0]
-    attribute = ""
-    if kind == "nodes" and token.symbol == "/" and len(token) == 2 and token[1].symbol == "@" \
-            and len(token[1]) == 1:
-        attribute = _name_test(token[1][0], namespaces, "")
-        if not attribute:
-            return None
-        kind, token = "attribute", token[0]
-    if token.symbol != "//" or len(token) != 1:
-        return None
-    tag = _name_test(token[0], namespaces, TEI_NS)
-    return (kind, tag, attribute) if tag else None
-
-
-# the elements of each name, in document order, per document: //NAME without a tree walk
-_BY_NAME: weakref.WeakKeyDictionary[Document, dict[str, list[Any]]] = weakref.WeakKeyDictionary()
-
-
-def _elements_named(document: Document, tag: str) -> list[etree._Element]:
-    names = _BY_NAME.get(document)
-    if names is None:
-        names = _BY_NAME[document] = {}
-    found = names.get(tag)
-    if found is None:
-        found = names[tag] = list(document.root.iter(tag))
-    return found
-
-
-def _from_index(document: Document, index: tuple[str, str, str]) -> list[Any]:
-    kind, tag, attribute = index
-    elements = _elements_named(document, tag)
-    if kind == "count":
-        return [len(elements)]
-    if kind == "attribute":
-        names = _BY_NAME[document]
-        key = f"{tag}@{attribute}"
-        values = names.get(key)
-        if values is None:
-            values = names[key] = [v for v in (e.get(attribute) for e in elements) if v is not None]
-        return list(values)
-    return list(elements)
-
-
-def _variable_names(token: Any) -> set[str]:
-    names: set[str] = set()
-    bound: set[str] = set()
-
-    def walk(node: Any) -> None:
-        if node.symbol == "$":
-            names.add(str(node.value))
-        if node.symbol in ("for", "let", "some", "every", "function", "inline function"):
-            for child in node:
-                if child.symbol == "$":
-                    bound.add(str(child.value))
-        for child in node:
-            walk(child)
-
-    walk(token)
-    return names - bound
-
-
-# elementpath builds its own node tree over lxml; reuse it for every query on a document
-_NODE_TREES: weakref.WeakKeyDictionary[Document, Any] = weakref.WeakKeyDictionary()
-
-
-def _node_tree(document: Document) -> Any:
-    tree = _NODE_TREES.get(document)
-    if tree is None:
-        tree = elementpath.get_node_tree(document.tree)
-        _NODE_TREES[document] = tree
-    return tree
-
-
-#: Top-level operators whose result is in document order by the XPath definition.
-_DOCUMENT_ORDER = frozenset({"/", "//", "|", "union", "intersect", "except"})
+class _Unresolved(Exception):
+    """A prefix or name the expression uses is not declared (yet: a document may declare it)."""
 
 
 def _root_namespaces(document: Document) -> dict[str, str]:
@@ -726,15 +202,19 @@ class Query:
     ``namespaces`` adds prefixes to ``tei`` and ``xml`` (and those declared
     on each document's root, which are used only when the expression needs
     them); ``variables`` binds external ``$name`` variables (strings,
-    numbers or booleans); ``engine`` is ``auto`` (lxml when the expression
-    means the same in XPath 1.0), ``elementpath`` or ``lxml``.
+    numbers or booleans); ``engine`` is ``auto``, ``saxon``, ``elementpath``
+    or ``lxml`` (module docstring); ``limit`` bounds the items of a result
+    (more is E0504); ``allow`` names refused functions to permit
+    (:data:`edition.query_guard.REFUSED`).
 
     Raises :class:`QuerySyntaxError` (E0501) when the expression does not
-    compile; calling it raises :class:`QueryEvaluationError` (E0502).
+    compile and :class:`QueryRefusedError` (E0505) when it is refused;
+    calling it raises :class:`QueryEvaluationError` (E0502, E0504).
     """
 
     def __init__(self, expression: str, namespaces: Mapping[str, str] | None = None,
-                 variables: Mapping[str, Any] | None = None, engine: str = "auto") -> None:
+                 variables: Mapping[str, Any] | None = None, engine: str = "auto",
+                 limit: int | None = query_guard.DEFAULT_LIMIT, allow: Iterable[str] = ()) -> None:
         if engine not in ENGINES:
             raise EditionUsageError.at("E0901", f"unknown engine '{engine}'; choose one of {', '.join(ENGINES)}")
         if not expression.strip():
@@ -744,26 +224,49 @@ class Query:
         self.namespaces = {**(namespaces or {}), **NAMESPACES}
         self.variables = dict(variables or {})
         self.requested_engine = engine
+        self.limit = limit if limit is not None else 2**31 - 2
+        self.allow = tuple(sorted(set(allow)))
+        self._check()
+        self._engine = default_engine() if engine == "auto" else engine
+        if self._engine == "saxon":
+            from . import xpath_saxon
+            if not xpath_saxon.available():
+                raise EditionUsageError.at("E0901", "engine saxon needs saxonche (pip install saxonche)")
         self._by_namespaces: dict[tuple[tuple[str, str], ...], _Compiled] = {}
         self._default: _Compiled | None = None
-        try:
+        with contextlib.suppress(_Unresolved):  # the prefix may be declared by the documents themselves
             self._default = self._compile(self.namespaces)
-        except elementpath.ElementPathError as error:
-            if getattr(error, "code", "") != "err:XPST0081":
-                raise _syntax_error(expression, error) from None
-            self._undeclared = error  # the prefix may be declared by the documents themselves
-        else:
-            missing = sorted(_variable_names(self._default.token) - set(self.variables))
-            if missing:
-                raise QuerySyntaxError.at(
-                    "E0501", f"variable ${missing[0]} is not bound; pass --var {missing[0]}=VALUE",
-                    path="<expression>", line=1, column=self.expression.find("$" + missing[0]) + 1)
+
+    def _check(self) -> None:
+        """Refuse what no engine should see: bad characters, runaway nesting, outside reads."""
+        expression = self.expression
+        offset = query_guard.invalid_character(expression)
+        if offset >= 0:
+            line, column = query_guard.line_column(expression, offset)
+            raise QueryRefusedError.at(
+                "E0505", f"the expression holds the character U+{ord(expression[offset]):04X}, which XML "
+                "does not allow (write it as a codepoint: codepoints-to-string(...) cannot make it either)",
+                path="<expression>", line=line, column=column)
+        depth, offset = query_guard.nesting_depth(expression)
+        if depth > query_guard.MAX_NESTING:
+            line, column = query_guard.line_column(expression, offset)
+            raise QueryBudgetError.at("E0504", f"brackets nested {depth} deep; at most "
+                                      f"{query_guard.MAX_NESTING} are evaluated", path="<expression>",
+                                      line=line, column=column)
+        refused = query_guard.refused_functions(expression, self.allow)
+        if refused:
+            name, offset = refused[0]
+            line, column = query_guard.line_column(expression, offset)
+            why = query_guard.REFUSED.get(name, "an extension function of the engine")
+            raise QueryRefusedError.at(
+                "E0505", f"{name}() is refused: it {why}; allow it with --allow {name} if you mean it",
+                path="<expression>", line=line, column=column)
 
     def _compile(self, namespaces: Mapping[str, str]) -> _Compiled:
         key = tuple(sorted(namespaces.items()))
         compiled = self._by_namespaces.get(key)
         if compiled is None:
-            compiled = _Compiled(self.expression, namespaces, self.requested_engine)
+            compiled = _Compiled(self.expression, namespaces, self.variables, self._engine)
             self._by_namespaces[key] = compiled
         return compiled
 
@@ -772,64 +275,81 @@ class Query:
 
     @property
     def engine(self) -> str:
-        """The engine that runs this expression: 'lxml' or 'elementpath' ('' until a document decides)."""
-        return self._default.engine if self._default else ""
-
-    @property
-    def why_not_lxml(self) -> str:
-        """Why the fast path is not taken ('' when it is)."""
-        return self._default.reason if self._default else ""
+        """The engine that runs this expression: 'saxon', 'elementpath' or 'lxml'."""
+        return self._engine
 
     def _for(self, document: Document) -> _Compiled:
         if self._default is not None:
             return self._default
         try:
             return self._compile({**_root_namespaces(document), **self.namespaces})
-        except elementpath.ElementPathError as error:
+        except _Unresolved as error:
             raise QueryEvaluationError(Diagnostic.make(
-                "E0501", f"{error.message} in this document nor with --ns (expression {self.expression!r})",
+                "E0501", f"{error} in this document nor with --ns (expression {self.expression!r})",
                 path=document.path, line=1, column=1)) from None
 
     def evaluate(self, document: Document, item: etree._Element | None = None,
-                 variables: Mapping[str, Any] | None = None) -> list[Any]:
-        """The raw result items (engine-specific nodes and atomic values), as a list.
+                 variables: Mapping[str, Any] | None = None, limit: int | None = None) -> list[Any]:
+        """The raw result items (lxml nodes, the Saxon engine's text and attribute nodes or
+        elementpath's nodes, and values), at most ``limit + 1`` of them (default: the query's).
 
         ``item`` is the context node (default: the document node).
         """
         compiled = self._for(document)
-        bound = {**self.variables, **(variables or {})}
+        limit = self.limit if limit is None else limit
         try:
-            if compiled.index is not None and item is None and \
-                    (compiled.index[0] != "attribute" or compiled.post is not None):
-                result = _from_index(document, compiled.index)
-                return _apply(compiled.post, result) if compiled.post is not None else result
-            if compiled.lxml is not None:
-                result = compiled.lxml(item if item is not None else document.tree, **bound)
-                if compiled.post is not None:
-                    return _apply(compiled.post, result)
-                if compiled.result_kind == "integer" and isinstance(result, float):
-                    return [int(result)]
-                return result if isinstance(result, list) else [result]
-            context = elementpath.XPathContext(_node_tree(document), item=item, variables=bound)
-            result = compiled.token.evaluate(context)
-        except elementpath.ElementPathError as error:
-            raise self._runtime_error(document, error) from None
-        except (etree.XPathError, TypeError, ValueError, ArithmeticError, RecursionError) as error:
+            if compiled.engine == "saxon":
+                return self._saxon(compiled, document, item, variables, limit)
+            if compiled.engine == "lxml":
+                return self._lxml(compiled, document, item, variables)
+            from . import xpath_elementpath
+            try:
+                return xpath_elementpath.evaluate(compiled.token, document, item,
+                                                  {**self.variables, **(variables or {})}, self.namespaces, limit)
+            except xpath_elementpath.ElementPathError as error:
+                raise self._runtime_error(document, error) from None
+        except RecursionError:
+            raise QueryBudgetError(Diagnostic.make(
+                "E0504", f"evaluating {self.expression!r} recursed too deeply; simplify the expression",
+                path=document.path)) from None
+        except MemoryError:
+            raise QueryBudgetError(Diagnostic.make(
+                "E0504", f"evaluating {self.expression!r} needed more memory than there is; bound the "
+                "sequences it builds", path=document.path)) from None
+        except (etree.XPathError, TypeError, ValueError, ArithmeticError, OverflowError) as error:
+            if isinstance(error, EditionQueryError):
+                raise
             raise QueryEvaluationError(Diagnostic.make(
                 "E0502", f"evaluating {self.expression!r} failed: {error}", path=document.path)) from None
-        if result is None:
-            return []
-        if isinstance(result, Iterator):
-            result = list(result)
-        if not isinstance(result, list):
-            return [result]
-        if compiled.token.symbol in _DOCUMENT_ORDER and all(isinstance(r, elementpath.XPathNode) for r in result):
-            # elementpath 5.1 returns X//Y out of document order (X//Y: breadth first); a
-            # path's result is in document order by definition
-            result.sort(key=lambda node: node.position)
-        return result
 
-    def _runtime_error(self, document: Document, error: elementpath.ElementPathError) -> QueryEvaluationError:
+    def _saxon(self, compiled: _Compiled, document: Document, item: etree._Element | None,
+               variables: Mapping[str, Any] | None, limit: int) -> list[Any]:
+        from .xpath_saxon import SaxonError, SaxonExpression
+        expression = compiled.saxon
+        if variables:
+            expression = SaxonExpression(self.expression, compiled.namespaces, {**self.variables, **variables})
+        try:
+            return list(expression.evaluate(document, item, limit))
+        except SaxonError as error:
+            if not error.static and "cannot read this document" in error.message or "entity" in error.message:
+                compiled.fall_back()
+                return self.evaluate(document, item, variables, limit)
+            code = "E0504" if any(word in error.message for word in _RESOURCE_WORDS) else "E0502"
+            kind = QueryBudgetError if code == "E0504" else QueryEvaluationError
+            raise kind(Diagnostic.make(code, f"{error.message} (expression {self.expression!r}); "
+                                       "fix the expression or the data it reads", path=document.path)) from None
+
+    @staticmethod
+    def _lxml(compiled: _Compiled, document: Document, item: etree._Element | None,
+              variables: Mapping[str, Any] | None) -> list[Any]:
+        assert compiled.lxml is not None
+        result = compiled.lxml(item if item is not None else document.tree,
+                               **{**compiled.variables, **(variables or {})})
+        if compiled.result_kind == "integer" and isinstance(result, float):
+            return [int(result)]
+        return result if isinstance(result, list) else [result]
+
+    def _runtime_error(self, document: Document, error: Any) -> QueryEvaluationError:
         token = getattr(error, "token", None)
         part = ""
         if token is not None:
@@ -843,12 +363,23 @@ class Query:
             "E0502", f"{code}{error.message}{where} (expression {self.expression!r}); "
             "fix the expression or the data it reads", path=document.path))
 
+    def _locator(self, document: Document, markup: bool) -> tuple[_Locator, Any]:
+        locate = _Locator(document, markup)
+        return locate, locate.from_elementpath if self._for(document).engine == "elementpath" else locate.from_lxml
+
+    def _bounded(self, document: Document, items: list[Any]) -> list[Any]:
+        if len(items) > self.limit:
+            raise QueryBudgetError(Diagnostic.make(
+                "E0504", f"the result has more than {self.limit} items (--limit); narrow the query or raise "
+                "the limit", path=document.path))
+        return items
+
     def iter(self, document: Document, markup: bool = False, item: etree._Element | None = None
              ) -> Iterator[Hit]:
         """Hits in result order; ``markup`` also serializes each node (for XML output)."""
-        locate = _Locator(document, markup)
-        convert = locate.from_lxml if self._for(document).lxml is not None else locate.from_elementpath
-        for result in self.evaluate(document, item):
+        items = self._bounded(document, self.evaluate(document, item))
+        _, convert = self._locator(document, markup)
+        for result in items:
             yield convert(result)
 
     def __call__(self, document: Document, markup: bool = False) -> list[Hit]:
@@ -859,20 +390,14 @@ class Query:
         return self(document, markup)
 
     def count(self, document: Document) -> int:
-        return len(self.evaluate(document))
+        return len(self._bounded(document, self.evaluate(document)))
 
     def strings(self, document: Document, item: etree._Element | None = None,
                 variables: Mapping[str, Any] | None = None) -> list[str]:
         """String values of the result items (for named queries' value, group and label parts)."""
-        values: list[str] = []
-        for result in self.evaluate(document, item, variables):
-            if isinstance(result, elementpath.XPathNode):
-                values.append(str(result.string_value))
-            elif isinstance(result, etree._Element):
-                values.append(str(_STRING(result)))
-            else:
-                values.append(_atomic(result)[1])
-        return values
+        return [string_value(result) for result in self.evaluate(document, item, variables)]
+
+
 
 
 def parse_bindings(pairs: Iterable[str], what: str) -> dict[str, str]:
@@ -906,6 +431,8 @@ class Plan:
     key: str = ""
     label: str = ""
     markup: bool = False
+    limit: int = query_guard.DEFAULT_LIMIT
+    allow: tuple[str, ...] = ()
 
     def compile(self) -> Query:
         """The main query (checks syntax before any file is opened)."""
@@ -937,10 +464,10 @@ _QUERIES: dict[tuple[Any, ...], Query] = {}
 
 def _cached(expression: str, plan: Plan, *extra: tuple[str, Any]) -> Query:
     variables = (*plan.variables, *extra)
-    cache_key = (expression, plan.namespaces, variables, plan.engine)
+    cache_key = (expression, plan.namespaces, variables, plan.engine, plan.limit, plan.allow)
     query = _QUERIES.get(cache_key)
     if query is None:
-        query = Query(expression, dict(plan.namespaces), dict(variables), plan.engine)
+        query = Query(expression, dict(plan.namespaces), dict(variables), plan.engine, plan.limit, plan.allow)
         _QUERIES[cache_key] = query
     return query
 
@@ -949,8 +476,11 @@ def _node_of(document: Document, hit: Hit, item: Any) -> etree._Element | None:
     """The element a hit's value/key expressions see as context (the node, or an attribute's owner)."""
     if isinstance(item, etree._Element):
         return item
-    if isinstance(item, elementpath.XPathNode) and hasattr(item, "elem"):
-        return item.elem
+    owner = getattr(item, "owner", None)  # the Saxon engine's attribute
+    if isinstance(owner, etree._Element):
+        return owner
+    if hasattr(item, "node_kind") and isinstance(getattr(item, "elem", None), etree._Element):
+        return item.elem  # elementpath's element
     return None
 
 
@@ -960,8 +490,12 @@ def run_document(plan: Plan, document: Document) -> FileResult:
     query = plan.compile()
     try:
         items = query.evaluate(document)
-        locate = _Locator(document, plan.markup)
-        convert = locate.from_lxml if query._for(document).lxml is not None else locate.from_elementpath
+        if len(items) > plan.limit:
+            del items[plan.limit:]
+            result.diagnostics.append(Diagnostic.make(
+                "E0504", f"the result has more than {plan.limit} items; the first {plan.limit} are shown "
+                "(--limit)", path=document.path))
+        _, convert = query._locator(document, plan.markup)
         value_query = _cached(plan.value, plan) if plan.value else None
         key_query = _cached(plan.key, plan) if plan.key else None
         for item in items:
@@ -982,7 +516,7 @@ def run_document(plan: Plan, document: Document) -> FileResult:
                 if entry is not None:
                     text = next(iter(label_query.strings(document, entry)), "")
                     result.labels[key] = " ".join(text.split())
-    except QueryEvaluationError as error:
+    except EditionQueryError as error:
         result.hits.clear()
         result.diagnostics.append(error.diagnostic)
     return result
@@ -997,12 +531,14 @@ def _run_file(task: tuple[Plan, str, str]) -> FileResult:
         document = load(path, display=shown)
     except EditionParseError as error:
         return FileResult(shown, diagnostics=[error.diagnostic])
-    return run_document(plan, document)
+    result = run_document(plan, document)
+    result.diagnostics[:0] = document.problems  # includes not resolved (E0009)
+    return result
 
 
 #: Serial seconds per megabyte of input, measured on the FRUS corpus: the
 #: elementpath engine builds its own node tree and evaluates in Python.
-SECONDS_PER_MB = {"lxml": 0.15, "elementpath": 0.5}
+SECONDS_PER_MB = {"lxml": 0.15, "saxon": 0.15, "elementpath": 0.5}
 #: A worker pool costs about a second to start (edition.corpus spawns fresh
 #: interpreters), so it is used only when the estimated serial time is larger.
 PARALLEL_MIN_SECONDS = 3.0
@@ -1013,10 +549,8 @@ def _worth_a_pool(plan: Plan, tasks: list[tuple[Plan, str, str]]) -> bool:
         return False
     size = 0
     for _, _, path in tasks:
-        try:
+        with contextlib.suppress(OSError):
             size += os.path.getsize(path)
-        except OSError:
-            pass
     engine = plan.compile().engine or "elementpath"
     if plan.value or plan.key or plan.label:
         engine = "elementpath"  # per-hit parts: assume the slower engine
@@ -1043,56 +577,40 @@ def run_files(plan: Plan, paths: Iterable[str | Any], jobs: int | None = None) -
     yield from run_parallel(_run_file, tasks, jobs=jobs, label="query")
 
 
-# -- output --------------------------------------------------------------------
+def watch_query(plan: Plan, output_format: str, timeout: float, memory_mb: float,
+                out: Any, err: Any) -> None:
+    """Before a command-line run: compile the plan (a syntax error or a refused function
+    stops it before any file is read; in JSON mode stdout gets the error object too) and
+    start the time and memory watch (:func:`edition.query_guard.watchdog`)."""
+    import json
 
-FORMATS = ("text", "xml", "json", "csv")
-CSV_FIELDS = ("file", "ref", "line", "column", "xpath", "type", "value")
+    from .diagnostics import EditionError
+    from .query_output import error_record
 
+    try:
+        plan.compile_all()
+    except EditionError as error:
+        if output_format == "json":
+            out(json.dumps(error_record(error.diagnostic), ensure_ascii=False))
+        raise
 
-def text_line(hit: Hit) -> str:
-    """``file:line:col: ref: value [xpath]`` (compiler style, like diagnostics); atomic: ``file: value``."""
-    value = " ".join(hit.value.split())
-    if not hit.xpath:
-        return f"{hit.file}: {value}"
-    ref = f"{hit.ref}: " if hit.ref else ""
-    return f"{hit.file}:{hit.line}:{hit.column}: {ref}{value} [{hit.xpath}]"
+    from .query_output import JSON_STATE
 
+    # the Saxon engine points fd 2 at /dev/null while it evaluates (its own reports): the
+    # watch writes to the stderr of the start
+    stderr = os.dup(2)
 
-def xml_hit(hit: Hit) -> str:
-    """One ``<hit>`` element with the location as attributes and the serialized node inside."""
-    attributes = " ".join(f'{name}="{_escape(str(getattr(hit, name)))}"'
-                          for name in ("file", "ref", "line", "column", "xpath", "type", "key")
-                          if getattr(hit, name) not in ("", None) or name in ("file", "type"))
-    return f"<hit {attributes}>{hit.markup or _escape(hit.value)}</hit>"
+    def stop(reason: str) -> None:
+        diagnostic = Diagnostic.make("E0504", f"{reason}; the query was stopped (expression {plan.expression!r})",
+                                     path="<expression>")
+        if output_format == "json":
+            record = json.dumps(error_record(diagnostic), ensure_ascii=False)
+            if JSON_STATE["open"]:  # close the array of hits being printed, so stdout stays JSON
+                out(("," if JSON_STATE["items"] else "") + record)
+                out("]")
+            else:
+                out(record)
+        os.write(stderr, (str(diagnostic) + "\n").encode("utf-8", "replace"))
 
-
-def kwic(hit: Hit, word: str, words: int = 5) -> list[tuple[str, str, str]]:
-    """Keyword-in-context: (left, keyword, right) for each whole-word match of ``word`` in the hit.
-
-    The contexts keep the space, or its absence, next to the keyword, so
-    that ``Khrushchev’s`` reads ``[Khrushchev]’s``.
-    """
-    import re
-
-    text = " ".join(hit.value.split())
-    found: list[tuple[str, str, str]] = []
-    pattern = re.compile(rf"(?<!\w){re.escape(word)}(?!\w)", re.IGNORECASE)
-    for match in pattern.finditer(text):
-        before, after = text[:match.start()], text[match.end():]
-        # a chunk touching the keyword (’s, a comma, an opening quote) belongs to its word
-        left_words = before.split()
-        right_words = after.split()
-        left_take = words + (0 if before.endswith(" ") or not before else 1)
-        right_take = words + (0 if after.startswith(" ") or not after else 1)
-        left = " ".join(left_words[-left_take:]) + (" " if before.endswith(" ") else "")
-        right = (" " if after.startswith(" ") else "") + " ".join(right_words[:right_take])
-        found.append((left, match.group(0), right))
-    return found
-
-
-def kwic_line(hit: Hit, left: str, keyword: str, right: str, width: int) -> str:
-    """A KWIC line, the keyword column aligned by padding the left context to ``width``."""
-    if len(left) > width:
-        left = "…" + left[-(width - 1):]
-    ref = f"{hit.ref}: " if hit.ref else ""
-    return f"{hit.file}:{hit.line}:{hit.column}: {ref}{left:>{width}}[{keyword}]{right}"
+    if timeout or memory_mb:
+        query_guard.watchdog(timeout, memory_mb, stop)

@@ -37,11 +37,11 @@ from urllib.parse import unquote, urlparse
 
 from lxml import etree
 
+from . import cache, resources
 from .diagnostics import Diagnostic, EditionUsageError
 from .document import TEI_NS, XML_NS, Document, local_name
 
-REPO = Path(__file__).resolve().parents[1]
-SCHEMA_DIR = REPO / "schema"
+SCHEMA_DIR = resources.schema_dir()
 EDITION_XSD = SCHEMA_DIR / "edition.xsd"
 EDITION_ODD = SCHEMA_DIR / "edition.odd"
 RNG_NS = "http://relaxng.org/ns/structure/1.0"
@@ -53,20 +53,8 @@ STUB_TYPE = "edition.notInThisSchema"
 
 
 def tei_p5_dir() -> Path:
-    """Where tei_all.rng, tei_all.xsd and p5subset.xml are: ``$EDITION_TEI_P5`` or ../shared/tei-p5."""
-    given = os.environ.get("EDITION_TEI_P5")
-    return Path(given) if given else REPO.parent / "shared" / "tei-p5"
-
-
-def cache_dir() -> Path | None:
-    """A git-ignored folder for pruned schemas (``$EDITION_CACHE`` or .edition-cache/), None if unwritable."""
-    given = os.environ.get("EDITION_CACHE")
-    folder = Path(given) if given else REPO / ".edition-cache"
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        return None
-    return folder if os.access(folder, os.W_OK) else None
+    """Where tei_all.rng, tei_all.xsd and p5subset.xml are: ``$EDITION_TEI_P5`` or the vendored TEI P5."""
+    return resources.tei_p5_dir()
 
 
 def schema_error(message: str, path: str = "") -> EditionUsageError:
@@ -606,20 +594,18 @@ class EditionSchema(XsdSchema):
         digest = hashlib.sha256(whole)
         digest.update(b"\0xsd-pruned-v1\0" + "\0".join(sorted(used)).encode())
         key = digest.hexdigest()[:24]
-        folder = cache_dir()
-        cached = folder / "edition-xsd" / f"{key}.xsd" if folder else None
         # base_url: the pruned copy imports xml.xsd from beside the schema
         parser = etree.XMLParser(no_network=True, resolve_entities=False)
-        if cached is not None and cached.is_file():
+        stored = cache.read("edition-xsd", f"{key}.xsd")
+        if stored is not None:
             try:
-                return etree.XMLSchema(etree.fromstring(cached.read_bytes(), parser, base_url=str(self.path)))
-            except (OSError, etree.XMLSyntaxError, etree.XMLSchemaParseError):
-                pass  # damaged: pruned again and rewritten below
+                return etree.XMLSchema(etree.fromstring(stored, parser, base_url=str(self.path)))
+            except (etree.XMLSyntaxError, etree.XMLSchemaParseError):
+                cache.discard("edition-xsd", f"{key}.xsd", "it does not compile")
         pruned = etree.tostring(prune_xsd(etree.fromstring(whole, parser), used),
                                 xml_declaration=True, encoding="UTF-8")
         compiled = etree.XMLSchema(etree.fromstring(pruned, parser, base_url=str(self.path)))
-        if cached is not None:
-            _write_atomically(cached, pruned)
+        cache.write("edition-xsd", f"{key}.xsd", pruned)
         return compiled
 
 
@@ -706,7 +692,9 @@ def prune_xsd(schema: etree._Element, used: frozenset[str]) -> etree._Element:
 
 def edition_schema() -> XsdSchema:
     """Ours: schema/edition.xsd, compiled from schema/edition.odd (cached per process)."""
-    return _cached(("edition",), lambda: EditionSchema(EDITION_XSD, name="edition"))
+    schema = _cached(("edition",), lambda: EditionSchema(EDITION_XSD, name="edition"))
+    assert isinstance(schema, XsdSchema)
+    return schema
 
 
 _SCHEMAS: dict[tuple[object, ...], Schema] = {}
@@ -1158,7 +1146,7 @@ class TeiAllSchema(Schema):
             if not self.rng.is_file():
                 raise schema_error(
                     f"tei_all.rng not found at {self.rng}: --tei-all needs the TEI P5 schemas "
-                    "(put them in ../shared/tei-p5 beside the repository, or set EDITION_TEI_P5 to their folder)",
+                    "(the toolkit ships TEI P5 4.8.0's; set EDITION_TEI_P5 to a folder holding another release's)",
                     str(self.rng))
             cached = etree.parse(str(self.rng))
             _GRAMMARS[key] = cached
@@ -1181,19 +1169,17 @@ class TeiAllSchema(Schema):
         key = self._key(names)
         schema = _SCHEMAS.get(("tei-all", key))
         if schema is None:
-            folder = cache_dir()
-            cached = folder / "tei-all" / f"{key}.rng" if folder else None
+            stored = cache.read("tei-all", f"{key}.rng")
             tree = None
-            if cached is not None and cached.is_file():
+            if stored is not None:
                 try:
-                    tree = etree.parse(str(cached))
+                    tree = etree.ElementTree(etree.fromstring(stored, _GRAMMAR_PARSER))
                 except etree.XMLSyntaxError:
-                    tree = None
+                    cache.discard("tei-all", f"{key}.rng", "it is not well-formed")
             if tree is None:
                 pruned = prune_tei_all(self._grammar(), *names)
                 tree = etree.ElementTree(pruned)
-                if cached is not None:
-                    _write_atomically(cached, etree.tostring(tree, xml_declaration=True, encoding="UTF-8"))
+                cache.write("tei-all", f"{key}.rng", etree.tostring(tree, xml_declaration=True, encoding="UTF-8"))
             schema = RelaxNGSchema(tree=tree, name="tei-all")
             _SCHEMAS[("tei-all", key)] = schema
         assert isinstance(schema, RelaxNGSchema)
@@ -1213,30 +1199,29 @@ class TeiAllSchema(Schema):
         compiled = _QUICK.get(key)
         if compiled is not None:
             return compiled
-        folder = cache_dir()
-        if folder is None:
+        if cache.folder() is None:
             return None  # without the cache, the trial compilation below would be paid on every run
-        cached = folder / "tei-all" / f"{key}.quick.rng"
-        refused = cached.with_suffix(".refused")
-        if refused.exists():
+        if cache.exists("tei-all", f"{key}.refused"):
             return None
-        if cached.is_file():
+        stored = cache.read("tei-all", f"{key}.quick.rng")
+        if stored is not None:
             try:
-                compiled = etree.RelaxNG(etree.parse(str(cached)))
-            except (OSError, etree.XMLSyntaxError, etree.RelaxNGParseError):
-                compiled = None  # damaged: built again below
+                compiled = etree.RelaxNG(etree.fromstring(stored, _GRAMMAR_PARSER))
+            except (etree.XMLSyntaxError, etree.RelaxNGParseError):
+                cache.discard("tei-all", f"{key}.quick.rng", "it does not compile")
+                compiled = None
         if compiled is None:
             pruned = self.validator_for(names)._source_tree()
             text = etree.tostring(specialize_attributes(pruned.getroot(), profile),
                                   xml_declaration=True, encoding="UTF-8")
             if not _compiles_in_time(text, QUICK_COMPILE_SECONDS):
-                _write_atomically(refused, b"")
+                cache.write("tei-all", f"{key}.refused", b"")
                 return None
             try:
                 compiled = etree.RelaxNG(etree.fromstring(text))
             except (etree.XMLSyntaxError, etree.RelaxNGParseError):
                 return None
-            _write_atomically(cached, text)
+            cache.write("tei-all", f"{key}.quick.rng", text)
         _QUICK[key] = compiled
         return compiled
 
@@ -1267,17 +1252,8 @@ class TeiAllSchema(Schema):
 
 
 _GRAMMARS: dict[tuple[str, str], etree._ElementTree] = {}
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    """Write a cache file so that a reader never sees half of it; a failure only costs speed."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        temporary.write_bytes(data)
-        os.replace(temporary, path)
-    except OSError:
-        pass
+#: Cached grammars are our own output, read back without a network or entities.
+_GRAMMAR_PARSER = etree.XMLParser(no_network=True, resolve_entities=False, huge_tree=True)
 
 
 # -- choosing ----------------------------------------------------------------------

@@ -77,6 +77,7 @@ def iter_problems(source: PathLike | Document, schema: SchemaChoice = None, rule
         except EditionParseError as error:
             yield error.diagnostic
             return
+        yield from document.problems  # includes not resolved (E0009)
     yield from iter_document_problems(document, resolve_schema(schema, document), rules)
 
 
@@ -108,7 +109,9 @@ def _begin_one(task: Task) -> Finish:
         checked.extend(iter_rule_problems(document))
 
     def finish() -> list[Diagnostic]:
-        found = [root_problem] if root_problem is not None else []
+        found = list(document.problems)  # includes not resolved (E0009)
+        if root_problem is not None:
+            found.append(root_problem)
         if pending is not None:
             found.extend(pending())
         return found + checked
@@ -192,7 +195,9 @@ def validate(paths: Iterable[PathLike], schema: SchemaChoice = None, rules: bool
     if jobs is None and len(tasks) > 1 and _worth_a_pool(sources):
         from .corpus import default_jobs
         jobs = default_jobs()
-    if jobs is not None and jobs > 1 and len(tasks) > 1:
+    from .cluster import active
+
+    if active() is not None or (jobs is not None and jobs > 1 and len(tasks) > 1):
         from .corpus import run_parallel
         from .schema import settle
         settle()  # no thread may be compiling when the pool forks

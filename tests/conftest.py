@@ -1,7 +1,15 @@
-"""Shared fixtures: where the repository, our TEI and ../shared are."""
+"""Shared fixtures: where the repository, our TEI and ../shared are.
+
+With ``EDITION_TEST_INSTALLED=1`` (as .ci/run sets after installing the wheel) the suite checks
+that ``edition`` is imported from the installed package, not from this checkout, and runs from a
+folder outside the checkout; tests that read paths relative to the repository ask for the
+``in_repo`` fixture.
+"""
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -11,6 +19,32 @@ SHARED = REPO.parent / "shared"
 MEMO = REPO / "tei" / "frus1958-60v19-d300.xml"
 SHARED_REASON = ("../shared (the real FRUS corpus and the TEI P5 schemas) is not beside this checkout; "
                  "CI has it, so these tests run there")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if os.environ.get("EDITION_TEST_INSTALLED") != "1":
+        return
+    import edition
+
+    imported = Path(edition.__file__).resolve()
+    if imported.is_relative_to(REPO):
+        raise pytest.UsageError(f"EDITION_TEST_INSTALLED=1 but edition was imported from the checkout "
+                                f"({imported}); install the wheel (EDITION_INSTALL=wheel ./install.sh)")
+    os.chdir(tempfile.mkdtemp(prefix="edition-tests-"))
+
+
+@pytest.fixture
+def in_repo(monkeypatch: pytest.MonkeyPatch) -> Path:
+    """For the tests that name files as a user of this checkout would (``tei/…``)."""
+    monkeypatch.chdir(REPO)
+    return REPO
+
+
+def tei_p5_path(*parts: str) -> Path:
+    """A file of the TEI P5 release the toolkit ships (schema/tei-p5), through the installed package."""
+    from edition.resources import tei_p5_dir
+
+    return tei_p5_dir().joinpath(*parts)
 
 
 def shared_path(*parts: str) -> Path:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from lxml import etree
 
-import transforms
+from edition import transforms
 from edition.document import parse, tei
-from transforms.behaviours import DEFAULT, VOCABULARY, BehaviourTable, Model, m
-from transforms.engine import Writer, get_writer, method_name, register_writer
+from edition.transforms.behaviours import DEFAULT, VOCABULARY, BehaviourTable, Model, m
+from edition.transforms.engine import Writer, get_writer, method_name, register_writer
 
 
 def _writers() -> list[type[Writer]]:

@@ -32,8 +32,8 @@ from hypothesis import given, settings, strategies as st
 from lxml import etree
 
 from edition.document import load
-from transforms import chicago
-from transforms.citations import CHICAGO_STYLE, Citation, metadata, render
+from edition.transforms import chicago
+from edition.transforms.citations import CHICAGO_STYLE, Citation, metadata, render
 
 MEMO_TITLE = ("Memorandum From the Director of the Bureau of Intelligence and Research (Cumming) "
               "to Secretary of State Herter")

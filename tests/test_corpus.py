@@ -248,7 +248,7 @@ def _on_a_terminal(arguments: list[str], cwd: Path) -> tuple[int, str, str]:
 
     controller, terminal = pty.openpty()
     try:
-        process = subprocess.Popen([sys.executable, "-m", "edition", *arguments], cwd=cwd,
+        process = subprocess.Popen([sys.executable, "-P", "-m", "edition", *arguments], cwd=cwd,
                                    stdout=subprocess.PIPE, stderr=terminal, stdin=subprocess.DEVNULL)
         os.close(terminal)
         seen = bytearray()

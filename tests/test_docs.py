@@ -24,7 +24,7 @@ def test_every_command_is_documented_in_the_readme(command: str) -> None:
 
 def test_readme_gives_one_setup_and_one_test_command() -> None:
     assert "    ./install.sh && .venv/bin/edition build\n" in README
-    assert re.search(r"^    \.venv/bin/python -m pytest", README, re.M)
+    assert re.search(r"^    \.venv/bin/pytest", README, re.M)
 
 
 def test_ci_runs_exactly_the_readme_test_command() -> None:
@@ -32,16 +32,17 @@ def test_ci_runs_exactly_the_readme_test_command() -> None:
     assert "./install.sh" in script
     # .ci/run reads the command out of README.md with this sed expression; run it the same way
     extracted = subprocess.run(
-        ["sed", "-n", r"s/^    \(.venv\/bin\/python -m pytest.*\)$/\1/p", str(REPO / "README.md")],
+        ["sed", "-n", r"s/^    \(.venv\/bin\/pytest.*\)$/\1/p", str(REPO / "README.md")],
         capture_output=True, text=True, check=True).stdout.splitlines()
-    assert extracted and extracted[0].startswith(".venv/bin/python -m pytest")
+    assert extracted and extracted[0].startswith(".venv/bin/pytest")
+    assert "EDITION_INSTALL=wheel ./install.sh" in script
     assert 'eval "$test_command"' in script
 
 
 def test_install_script_installs_from_the_project_files() -> None:
     script = (REPO / "install.sh").read_text(encoding="utf-8")
     for needed in ("chromium", "chromium-driver", "jing", "poppler-utils", "default-jre-headless",
-                   "pip install", "-e '.[test,bench]'", "npm ci"):
+                   "pip install", "-e '.[test,bench]'", "npm ci", "python -m build", "twine check"):
         assert needed in script
     assert (REPO / "package-lock.json").is_file()
 

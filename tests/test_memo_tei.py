@@ -22,7 +22,7 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 TEI_FILE = REPO / "tei" / "frus1958-60v19-d300.xml"
 SEED_FILE = SHARED / "seed" / "memo.txt"
-RNG_FILE = SHARED / "tei-p5" / "tei_all.rng"
+RNG_FILE = REPO / "schema" / "tei-p5" / "tei_all.rng"
 
 TEI_NS = "http://www.tei-c.org/ns/1.0"
 NS = {"tei": TEI_NS}

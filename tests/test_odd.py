@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 from lxml import etree
 
-from conftest import REPO, shared_path
+from conftest import REPO, shared_path, tei_p5_path
 from edition.cli import cli
 from edition.odd import OddError, build_xsd, read_odd, write_xsd, xsd_summary
 
@@ -57,7 +57,7 @@ def test_lxml_loads_the_committed_xsd() -> None:
 
 
 def test_recompiling_gives_identical_bytes(tmp_path: Path) -> None:
-    tei_p5 = shared_path("tei-p5")
+    tei_p5 = tei_p5_path()
     written = write_xsd(ODD, tei_p5, tmp_path)
     assert [p.name for p in written] == ["edition.xsd", "xml.xsd"]
     for path in written:
@@ -66,7 +66,7 @@ def test_recompiling_gives_identical_bytes(tmp_path: Path) -> None:
 
 
 def test_schema_compile_command(tmp_path: Path) -> None:
-    shared_path("tei-p5")
+    tei_p5_path()
     result = CliRunner().invoke(cli, ["schema", "compile", "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "edition.xsd").read_bytes() == XSD.read_bytes()
@@ -95,14 +95,14 @@ def _odd(tmp_path: Path, spec: str) -> Path:
     ('<elementSpec ident="myElement" mode="add"/>', "new elements are not supported"),
 ])
 def test_odd_errors_say_what_to_fix(tmp_path: Path, body: str, complaint: str) -> None:
-    tei_p5 = shared_path("tei-p5")
+    tei_p5 = tei_p5_path()
     with pytest.raises(OddError, match=complaint):
         build_xsd(_odd(tmp_path, body), tei_p5)
 
 
 def test_a_small_odd_compiles_and_narrows(tmp_path: Path) -> None:
     """A customization with required attributes, deletions and a moduleRef without include."""
-    tei_p5 = shared_path("tei-p5")
+    tei_p5 = tei_p5_path()
     odd = _odd(tmp_path, """
       <moduleRef key="tei"/>
       <moduleRef key="textstructure" include="TEI text body div"/>
@@ -132,7 +132,7 @@ def test_the_odd_itself_is_valid_tei_all() -> None:
     from edition.document import load
     from edition.schema import TeiAllSchema
 
-    assert list(TeiAllSchema(shared_path("tei-p5", "tei_all.rng")).iter_problems(load(ODD))) == []
+    assert list(TeiAllSchema(tei_p5_path("tei_all.rng")).iter_problems(load(ODD))) == []
 
 
 def test_xmlschema_loads_the_committed_xsd_strictly() -> None:

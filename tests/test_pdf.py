@@ -21,8 +21,8 @@ import pypdf  # noqa: E402
 
 from edition.diagnostics import EditionUsageError  # noqa: E402
 from edition.document import XML_ID, Document, load, parse, tei  # noqa: E402
-from transforms.engine import get_writer, missing_behaviours  # noqa: E402
-from transforms.pdf import PAGE_SIZES, BuildFolderFetcher, PdfWriter, document_division  # noqa: E402
+from edition.transforms.engine import get_writer, missing_behaviours  # noqa: E402
+from edition.transforms.pdf import PAGE_SIZES, BuildFolderFetcher, PdfWriter, document_division  # noqa: E402
 from wordorder import first_mismatch, words  # noqa: E402
 
 from conftest import MEMO, SHARED, shared_path  # noqa: E402

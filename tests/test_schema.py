@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 from lxml import etree
 
-from conftest import MEMO, REPO, shared_path
+from conftest import MEMO, REPO, shared_path, tei_p5_path
 from edition.cli import cli
 from edition.diagnostics import EditionUsageError
 from edition.document import load
@@ -63,7 +63,7 @@ def _schema_findings(path: Path, schema: object = "edition") -> list:
 
 @pytest.fixture(scope="session")
 def tei_all() -> TeiAllSchema:
-    rng = shared_path("tei-p5", "tei_all.rng")
+    rng = tei_p5_path("tei_all.rng")
     return TeiAllSchema(rng)
 
 
@@ -71,7 +71,7 @@ def _jing_verdicts(paths: list[Path]) -> dict[Path, bool]:
     """True for each file jing finds valid against the whole tei_all.rng (one jing run)."""
     if not JING:
         pytest.skip("jing is not installed (Debian package 'jing'); the reference verdicts need it")
-    rng = shared_path("tei-p5", "tei_all.rng")
+    rng = tei_p5_path("tei_all.rng")
     run = subprocess.run([JING, str(rng), *map(str, paths)], capture_output=True, text=True, timeout=600)
     failing = {line.split(":", 1)[0] for line in run.stdout.splitlines() if ": error:" in line}
     return {path: str(path) not in failing and str(path.resolve()) not in failing for path in paths}
@@ -202,7 +202,7 @@ def test_schema_option_takes_rng_xsd_and_odd(tmp_path: Path) -> None:
 
 
 def test_schema_option_with_our_odd() -> None:
-    shared_path("tei-p5", "tei_all.xsd")
+    tei_p5_path("tei_all.xsd")
     result = CliRunner().invoke(cli, ["validate", "--no-rules", "--schema", str(REPO / "schema" / "edition.odd"),
                                       str(MEMO)])
     assert result.exit_code == 0, result.output
@@ -329,13 +329,13 @@ def test_union_grammar_for_a_run_gives_the_same_verdicts(corpus_files: list[Path
     """validate() prunes once, to the union of the files' names; verdicts do not change."""
     report = validate(corpus_files, schema="tei-all", rules=False, jobs=1)
     failing = {d.path for d in report.errors()}
-    per_file = TeiAllSchema(shared_path("tei-p5", "tei_all.rng"))
+    per_file = TeiAllSchema(tei_p5_path("tei_all.rng"))
     assert failing == {str(p) for p in corpus_files if list(per_file.iter_problems(load(p)))}
 
 
 def test_parallel_run_hands_workers_one_grammar(tmp_path: Path) -> None:
     """Workers get the union of the names (two frozensets), not a compiled object."""
-    shared_path("tei-p5", "tei_all.rng")
+    tei_p5_path("tei_all.rng")
     from edition.schema import prepare
     files = [MEMO, *VALID]
     prepared = prepare("tei-all", files)
@@ -430,16 +430,16 @@ def test_pruned_xsd_cache_follows_the_schema_bytes_and_survives_damage(
         return list(schema.begin(load(path))())
 
     assert run(EditionSchema(xsd), MEMO) == []
-    first = sorted((cache / "edition-xsd").glob("*.xsd"))
+    first = sorted(cache.glob("v*/edition-xsd/*.xsd"))
     assert len(first) == 1
     # the schema changes: another key, another pruned copy
     xsd.write_bytes(xsd.read_bytes().replace(b"<xs:complexType", b"<!-- changed -->\n  <xs:complexType", 1))
     assert run(EditionSchema(xsd), MEMO) == []
-    (current,) = set((cache / "edition-xsd").glob("*.xsd")) - set(first)
+    (current,) = set(cache.glob("v*/edition-xsd/*.xsd")) - set(first)
     # a damaged copy is ignored, rebuilt, and changes no finding
     current.write_bytes(b"<xs:schema garbage")
     assert run(EditionSchema(xsd), MEMO) == []
-    assert current.read_bytes().startswith(b"<?xml")
+    assert b"\n<?xml" in current.read_bytes()[:200]
     assert run(EditionSchema(xsd), bad) == expected
 
 
@@ -447,7 +447,7 @@ def test_pruned_xsd_cache_follows_the_schema_bytes_and_survives_damage(
 def test_second_thread_gives_the_same_findings(schema: str | None, monkeypatch: pytest.MonkeyPatch) -> None:
     """Every document validated on a second parse in another thread (as large ones are)."""
     if schema == "tei-all":
-        shared_path("tei-p5", "tei_all.rng")
+        tei_p5_path("tei_all.rng")
     import edition.schema
     files = [MEMO, *VALID, *BROKEN]
     expected = [d for p in files for d in iter_problems(p, schema=schema)]
@@ -483,7 +483,8 @@ def test_specialized_tei_all_gives_the_pruned_verdicts(tei_all: TeiAllSchema, co
 def test_specialized_tei_all_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Kept beside the pruned grammar; a damaged copy is rebuilt; a refused one is not tried again."""
     from edition.schema import attribute_profile
-    rng = shared_path("tei-p5", "tei_all.rng")
+    from edition.resources import tei_p5_dir
+    rng = tei_p5_dir() / "tei_all.rng"
     monkeypatch.setenv("EDITION_CACHE", str(tmp_path))
     import edition.schema
     monkeypatch.setattr(edition.schema, "_QUICK", {})
@@ -492,14 +493,15 @@ def test_specialized_tei_all_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     names = (frozenset(profile), frozenset().union(*profile.values()))
     quick = TeiAllSchema(rng).quick_for(names, profile)
     assert quick is not None and quick.validate(tree)
-    (copy,) = (tmp_path / "tei-all").glob("*.quick.rng")
+    (copy,) = tmp_path.glob("v*/tei-all/*.quick.rng")
     copy.write_bytes(b"<grammar")
     monkeypatch.setattr(edition.schema, "_QUICK", {})
     assert TeiAllSchema(rng).quick_for(names, profile).validate(tree)
-    assert copy.read_bytes().startswith(b"<?xml")
+    assert b"\n<?xml" in copy.read_bytes()[:200]
     copy.unlink()
     monkeypatch.setattr(edition.schema, "_QUICK", {})
-    copy.with_suffix(".refused").write_bytes(b"")
+    from edition import cache
+    cache.write("tei-all", copy.name.replace(".quick.rng", ".refused"), b"")
     assert TeiAllSchema(rng).quick_for(names, profile) is None
     assert list(validate([MEMO], schema="tei-all").diagnostics) == []
 

@@ -163,3 +163,52 @@ def words_of(texts: Iterable[str]) -> list[str]:
     for text in texts:
         found += words(text)
     return found
+
+
+def found_in_order(tei: Sequence[str], output: Sequence[str], *, max_skip: int = 40) -> tuple[int, list[int]]:
+    """How many TEI words appear in order in ``output``, and the positions of those that do not.
+
+    Like :func:`first_mismatch`, each TEI word is looked for within the next ``max_skip + 1``
+    output words; a word not found there is counted missing and the search goes on from the
+    same place, so one lost word costs one word, while a lost or displaced passage costs all of
+    its words (the words must appear in context, not merely somewhere).
+    """
+    position = found = 0
+    missing: list[int] = []
+    for index, word in enumerate(tei):
+        window = output[position:position + max_skip + 1]
+        try:
+            position += window.index(word) + 1
+            found += 1
+        except ValueError:
+            missing.append(index)
+    return found, missing
+
+
+#: Block-level HTML: its edges separate words on screen, so they do in the extracted text.
+HTML_BLOCKS = frozenset({"p", "div", "li", "dd", "dt", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "tr",
+                         "caption", "blockquote", "figure", "section", "article", "aside", "ol", "ul", "dl",
+                         "table", "br"})
+
+
+def html_words(page: bytes, *, blocks: frozenset[str] = HTML_BLOCKS) -> list[str]:
+    """The words of a web page's text and notes as a reader sees them (the reading text).
+
+    Scripts, styles, hidden elements, the other reading of a ``choice``, note calls (which the
+    eye keeps apart as superscripts) and page markers are not words of the text; block edges
+    separate words.
+    """
+    import lxml.html
+
+    tree = lxml.html.document_fromstring(page)
+    # page markers too: "übri[Page 5]ge" is one word of the text with a marker in it
+    for element in tree.xpath("//span[@class='diplomatic'] | //script | //style | //*[@hidden]"
+                              " | //*[contains(concat(' ', @class, ' '), ' note-call ')] | //span[@class='pb']"):
+        element.drop_tree()
+    for element in tree.iter():
+        if isinstance(element.tag, str) and (element.tag in blocks
+                                             or "block" in (element.get("class") or "").split()):
+            element.tail = " " + (element.tail or "")
+            element.text = " " + (element.text or "")
+    parts = tree.xpath("//main//div[@class='text' or starts-with(@class, 'text ')] | //section[@class='notes']")
+    return words(" ".join(part.text_content() for part in parts))

@@ -8,7 +8,7 @@ the table does not know get the explicit :data:`FALLBACK` model, and the
 engine reports them (W0301): no writer ever drops content silently.
 
 Each behaviour name is one method of every writer (see
-:class:`transforms.engine.Writer`); the vocabulary is :data:`VOCABULARY`.
+:class:`edition.transforms.engine.Writer`); the vocabulary is :data:`VOCABULARY`.
 Predicates are compiled once, when the table is built, so a bad predicate
 fails at import time with its element name, not in the middle of a build.
 """
@@ -186,7 +186,7 @@ DEFAULT_TABLE: dict[str, tuple[Model, ...]] = {
     "num": (m("inline", classes=("num",)),),
     "measure": (m("inline", classes=("measure",)),),
     "idno": (m("inline", classes=("idno",)),),
-    "bibl": (m("inline", classes=("bibl",)),),
+    "bibl": (m("item", "parent::tei:listBibl", classes=("bibl",)), m("inline", classes=("bibl",))),
     "biblScope": (m("inline", classes=("bibl-scope",)),),
     "author": (m("inline", classes=("author",)),),
     "editor": (m("inline", classes=("editor",)),),
@@ -209,6 +209,8 @@ class BehaviourTable:
         self.fallback = fallback
         self._models: dict[str, tuple[Model, ...]] = {}
         self._compiled: dict[str, etree.XPath] = {}
+        #: namespace → models of every element of that namespace the table does not name
+        self._namespaces: dict[str, tuple[Model, ...]] = {}
         for name, models in table.items():
             self.add(name, models)
 
@@ -218,6 +220,10 @@ class BehaviourTable:
         if key in self._models and not override:
             raise ValueError(f"element {name!r} is already in the behaviour table; pass override=True")
         models = tuple(models) if not isinstance(models, Model) else (models,)
+        self._compile(name, models)
+        self._models[key] = models
+
+    def _compile(self, name: str, models: tuple[Model, ...]) -> None:
         for model in models:
             if model.predicate and model.predicate not in self._compiled:
                 try:
@@ -226,7 +232,12 @@ class BehaviourTable:
                 except etree.XPathSyntaxError as error:
                     raise ValueError(f"behaviour table: predicate {model.predicate!r} of <{name}> "
                                      f"is not valid XPath 1.0: {error}") from None
-        self._models[key] = models
+
+    def add_namespace(self, namespace: str, models: Iterable[Model]) -> None:
+        """Give every element of ``namespace`` that the table does not name these models."""
+        models = tuple(models)
+        self._compile(f"{{{namespace}}}*", models)
+        self._namespaces[namespace] = models
 
     def _key(self, name: str) -> str:
         return name if name.startswith("{") else f"{{{self.namespace}}}{name}"
@@ -244,7 +255,10 @@ class BehaviourTable:
         """The first model that fits; None when the element is not in the table."""
         models = self._models.get(element.tag)
         if models is None:
-            return None
+            tag = element.tag
+            models = self._namespaces.get(tag[1:tag.find("}")]) if tag[:1] == "{" else None
+            if models is None:
+                return None
         wanted = set(outputs)
         for model in models:
             if model.output is not None and model.output not in wanted:
@@ -265,4 +279,14 @@ class BehaviourTable:
 
 
 #: The table every writer uses unless given another.
-DEFAULT = BehaviourTable(DEFAULT_TABLE)
+def _default() -> BehaviourTable:
+    # the rest of the TEI vocabulary is a data module of its own; it imports m() from here
+    from .vocabulary import FOREIGN_ROWS, NAMESPACE_ROWS, ROWS
+
+    table = BehaviourTable({**ROWS, **DEFAULT_TABLE, **FOREIGN_ROWS})
+    for namespace, models in NAMESPACE_ROWS.items():
+        table.add_namespace(namespace, models)
+    return table
+
+
+DEFAULT = _default()

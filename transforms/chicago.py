@@ -1,6 +1,6 @@
 """Chicago Manual of Style (17th edition) notes and bibliography entries.
 
-A small formatter for exactly the CSL-JSON items :func:`transforms.citations.metadata`
+A small formatter for exactly the CSL-JSON items :func:`edition.transforms.citations.metadata`
 makes: ``chapter`` (a document printed in a volume, or in our edition of it) and
 ``manuscript`` (a standalone archival document).  It writes what the official CSL style
 (``transforms/csl/``, run through citeproc-py in the tests as the oracle) writes for
@@ -253,9 +253,9 @@ def date_text(date: Any) -> str | None:
     moment = _DATETIME.fullmatch(str(literal).strip())
     if moment:
         year, month, day, hour, minute = (int(p) for p in moment.groups())
-        shown, clock = _date_part([year, month, day]), _clock(hour, minute)
-        if clock and shown.count(",") == 1:
-            return f"{shown}, {clock}"
+        printed, clock = _date_part([year, month, day]), _clock(hour, minute)
+        if clock and printed.count(",") == 1:
+            return f"{printed}, {clock}"
     return " ".join(str(literal).split())
 
 

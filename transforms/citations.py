@@ -21,7 +21,7 @@ Three shapes of source are recognised, by what the header holds:
     anything else (the frus-history documents): the file is the item.
 
 Outputs (:func:`render`): CSL-JSON, BibTeX, RIS, Dublin Core XML, Chicago
-note and bibliography entries (:mod:`transforms.chicago`, checked in the tests
+note and bibliography entries (:mod:`edition.transforms.chicago`, checked in the tests
 against citeproc-py and the official CSL style shipped in ``transforms/csl/``),
 and the Office of the Historian's form.
 The HTML writer uses :func:`highwire_meta`, :func:`json_ld` and
@@ -29,7 +29,6 @@ The HTML writer uses :func:`highwire_meta`, :func:`json_ld` and
 """
 
 from __future__ import annotations
-
 
 import json
 import re
@@ -40,10 +39,14 @@ from typing import TYPE_CHECKING, Any
 
 from lxml import etree
 
+from edition import resources
 from edition.diagnostics import Diagnostic, EditionUsageError
 from edition.document import NAMESPACES, XML_ID, XML_LANG, local_name, tei
+from edition.paths import safe_name
 
 from . import chicago
+from .kinds import document_kind
+from .stage import plain_text  # the toolkit's one "text without notes": titles, names, places
 
 if TYPE_CHECKING:
     from edition.document import Document
@@ -55,9 +58,9 @@ __all__ = ["Citation", "FORMATS", "metadata", "render", "highwire_meta", "json_l
 FORMATS: tuple[str, ...] = ("chicago-note", "chicago-bibliography", "ohist", "csl-json", "bibtex",
                             "ris", "dc")
 
-CSL_DIR = Path(__file__).resolve().parent / "csl"
+CSL_DIR = resources.csl_dir()
 #: The official CSL style (citation-style-language/styles, CC BY-SA 3.0, licence in its <info>)
-#: that the tests run through citeproc-py as the oracle of :mod:`transforms.chicago`.
+#: that the tests run through citeproc-py as the oracle of :mod:`edition.transforms.chicago`.
 #: The 17th-edition variant, because it keeps the place of publication and the page range
 #: that the 18th edition's note form drops.
 CHICAGO_STYLE = CSL_DIR / "chicago-notes-bibliography-17th-edition.csl"
@@ -105,41 +108,6 @@ class Citation:
 
 
 # -- reading the header --------------------------------------------------------
-
-def plain_text(element: etree._Element | None) -> str:
-    """Reading text of an element: notes skipped, a ``choice`` read as its
-    correction/regularisation/expansion, whitespace normalised."""
-    if element is None:
-        return ""
-    parts: list[str] = []
-    _collect(element, parts)
-    return re.sub(r"\s+", " ", "".join(parts)).strip()
-
-
-_PREFERRED = ("corr", "reg", "expan")
-
-
-def _collect(element: etree._Element, parts: list[str]) -> None:
-    if not isinstance(element.tag, str):
-        return
-    name = local_name(element)
-    if name == "note":
-        return
-    if name in ("lb", "cb"):
-        parts.append(" ")
-        return
-    if name == "choice":
-        children = [c for c in element if isinstance(c.tag, str)]
-        chosen = next((c for want in _PREFERRED for c in children if local_name(c) == want),
-                      children[0] if children else None)
-        if chosen is not None:
-            _collect(chosen, parts)
-        return
-    parts.append(element.text or "")
-    for child in element:
-        _collect(child, parts)
-        parts.append(child.tail or "")
-
 
 @lru_cache(maxsize=256)
 def _compiled(expression: str) -> etree.XPath:
@@ -507,12 +475,15 @@ def _volume(document: Document, builder: _Builder, citation: Citation, unit: etr
     builder.require("URL", publication, "no URL: add publicationStmt/idno[@type='frus'] (volume id) "
                     "and an xml:id on the division")
     dateline = _first(document, ".//tei:dateline", unit)
+    kind = document_kind(unit, dateline)  # an editorial note has no date or place to warn about
     date = _first(document, ".//tei:date", dateline) if dateline is not None else None
-    _document_date(document, builder, citation, date, dateline if dateline is not None else unit,
-                   "add a dateline with a date[@when] to the division")
+    if date is not None or kind.dated:
+        _document_date(document, builder, citation, date, dateline if dateline is not None else unit,
+                       "add a dateline with a date[@when] to the division")
     place = _first(document, ".//tei:placeName", dateline) if dateline is not None else None
-    _document_place(document, citation, builder, place, dateline if dateline is not None else unit,
-                    "add a placeName to the division's dateline")
+    if place is not None or kind.placed:
+        _document_place(document, citation, builder, place, dateline if dateline is not None else unit,
+                        "add a placeName to the division's dateline")
     base = plain_text(volume_id) if volume_id is not None else (document.root.get(XML_ID) or Path(document.path).stem)
     builder.set("id", f"{base}-{unit_id or number or 'document'}", "derived: volume id and division id")
 
@@ -732,7 +703,7 @@ def render(citation: Citation, fmt: str, markup: str = "text") -> str:
 
 
 def _chicago(citation: Citation, bibliography: bool, markup: str) -> str:
-    """Chicago note or bibliography entry from :mod:`transforms.chicago` (citeproc-py with the
+    """Chicago note or bibliography entry from :mod:`edition.transforms.chicago` (citeproc-py with the
     official style is the tests' oracle, no longer a run-time dependency)."""
     if bibliography:
         return chicago.bibliography(citation.item, markup=markup)
@@ -760,23 +731,39 @@ def _passage_note(citation: Citation) -> str:
     return text
 
 
-_BIBTEX_SPECIAL = {"\\": "\\textbackslash{}", "{": "\\{", "}": "\\}", "&": "\\&", "%": "\\%",
-                   "$": "\\$", "#": "\\#", "_": "\\_"}
+# Braces become commands with a balanced pair of their own: BibTeX counts every brace,
+# escaped or not, so "\\}" would still end the field (and "Eve}, note = {x" add one).
+_BIBTEX_SPECIAL = {"\\": "\\textbackslash{}", "{": "\\textbraceleft{}", "}": "\\textbraceright{}",
+                   "&": "\\&", "%": "\\%", "$": "\\$", "#": "\\#", "_": "\\_", "~": "\\textasciitilde{}",
+                   "^": "\\textasciicircum{}"}
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+
+
+def _one_line(value: str) -> str:
+    """A field value on one line: a newline or other control character is a space."""
+    return _CONTROL.sub(" ", value)
 
 
 def _bibtex_escape(value: str) -> str:
-    return re.sub(r"[\\{}&%$#_]", lambda match: _BIBTEX_SPECIAL[match.group(0)], value)
+    return re.sub(r"[\\{}&%$#_~^]", lambda match: _BIBTEX_SPECIAL[match.group(0)], _one_line(value))
+
+
+def _bibtex_url(value: str) -> str:
+    """A URL as BibTeX's url field takes it (verbatim): what could end the field or start a
+    command is percent-encoded, the rest (%, #, _, &) stays as the address has it."""
+    return re.sub(r"[\\{}\s]", lambda match: f"%{ord(match.group(0)):02X}", _one_line(value).strip())
 
 
 def _bibtex_name(name: dict[str, str]) -> str:
     if "literal" in name:
-        return "{" + name["literal"] + "}"
-    parts = [name.get("family", "")]
+        return "{" + _bibtex_escape(name["literal"]) + "}"
+    # " and " inside a name would split it into two authors
+    parts = [re.sub(r"\s+and\s+", " {and} ", _bibtex_escape(name.get("family", "")))]
     if name.get("suffix"):
-        parts.append(name["suffix"])
+        parts.append(_bibtex_escape(name["suffix"]))
     if name.get("given"):
-        parts.append(name["given"])
-    return ", ".join(parts)
+        parts.append(re.sub(r"\s+and\s+", " {and} ", _bibtex_escape(name["given"])))
+    return ", ".join(part.replace(",", "{,}") for part in parts)
 
 
 def _year(date: Any) -> str | None:
@@ -818,7 +805,7 @@ def _bibtex(citation: Citation) -> str:
         notes.append(_passage_note(citation))
     add("note", ". ".join(notes))
     add("isbn", item.get("ISBN"))
-    add("url", item.get("URL"), escape=False)
+    add("url", _bibtex_url(str(item["URL"])) if item.get("URL") else None, escape=False)
     add("language", item.get("language"))
     width = max(len(name) for name, _ in fields) if fields else 0
     body = "".join(f",\n  {name.ljust(width)} = {{{value}}}" for name, value in fields)
@@ -869,7 +856,8 @@ def _ris(citation: Citation) -> str:
     if citation.passage_ref:
         lines.append(("N1", "Passage: " + _passage_note(citation)))
     lines.append(("ER", ""))
-    return "".join(f"{tag}  - {value}\n" for tag, value in lines)
+    # one line per tag, whatever the header holds: a newline could start a tag of its own
+    return "".join(f"{tag}  - {_one_line(str(value)).strip()}\n" for tag, value in lines)
 
 
 _OAI = "http://www.openarchives.org/OAI/2.0/oai_dc/"
@@ -1095,7 +1083,7 @@ def citation_files(document: Document, unit_element: etree._Element | None = Non
     given, is that unit's :func:`metadata` already computed."""
     if citation is None:
         citation = metadata(document, unit_element)
-    stem = citation.key
+    stem = safe_name(citation.key)  # a reference or @n from the TEI: never a path
     return {
         f"{stem}.json": render(citation, "csl-json"),
         f"{stem}.bib": render(citation, "bibtex"),

@@ -1,6 +1,6 @@
 """The engine: walks a TEI tree and asks a writer to render each behaviour.
 
-A writer implements the vocabulary of :mod:`transforms.behaviours`, one
+A writer implements the vocabulary of :mod:`edition.transforms.behaviours`, one
 method per behaviour, each with the same signature
 ``(ctx, node, model, content) -> Fragment`` (after TEI Publisher's
 ``pmf:paragraph($config, $node, $class, $content)``).  ``content`` renders
@@ -29,6 +29,7 @@ from edition.diagnostics import Diagnostic, EditionUsageError
 from edition.document import TEI_NS, Document, local_name
 
 from .behaviours import DEFAULT, VOCABULARY, BehaviourTable, Model
+from .stage import Decisions, Segment, decide, plain_text
 
 Fragment = TypeVar("Fragment")
 
@@ -55,6 +56,8 @@ class Context:
     unit: etree._Element | None = None
     options: dict[str, Any] = field(default_factory=dict)
     state: dict[str, Any] = field(default_factory=dict)
+    #: the transform stage's decisions for the document (notes, readings, headings, breaks)
+    decisions: Decisions = field(default=None)  # type: ignore[assignment]
 
     def option(self, name: str, default: Any = None) -> Any:
         return self.options.get(name, default)
@@ -78,8 +81,8 @@ class Content(Generic[Fragment]):
         return writer.join(self._renderer.ctx, [self._renderer.render(node) for node in nodes])
 
     def plain(self) -> str:
-        """The node's string value, white space normalised (for attributes, titles, sorting)."""
-        return normalize_space("".join(self.node.itertext())).strip()
+        """The node's text by the stage's rules, notes left out (for attributes, titles, sorting)."""
+        return plain_text(self.node, diplomatic=bool(self._renderer.ctx.option("diplomatic")))
 
 
 @dataclass
@@ -126,6 +129,13 @@ class Writer(Generic[Fragment]):
 
     def join(self, ctx: Context, fragments: list[Fragment]) -> Fragment:
         raise NotImplementedError
+
+    def reading_only(self, ctx: Context, value: str, reading: str) -> Fragment:
+        """Text that only one reading shows (``"reading"`` or ``"diplomatic"``): a hyphen the
+        stage drops from the reading text.  Writers of one reading show it or not; a writer
+        that shows both readings at once overrides this."""
+        shown = "diplomatic" if ctx.option("diplomatic") else "reading"
+        return self.text(ctx, value) if reading == shown else self.join(ctx, [])
 
     # -- the vocabulary ------------------------------------------------------
     def document(self, ctx: Context, node: etree._Element, model: Model, content: Content) -> Fragment:
@@ -213,6 +223,10 @@ def missing_behaviours(writer: type[Writer]) -> list[str]:
             and getattr(writer, method_name(behaviour)) is getattr(Writer, method_name(behaviour))]
 
 
+#: The behaviour of an element whose readings the stage decided (choice, app, subst).
+_ALTERNATE = Model("alternate")
+
+
 class Renderer(Generic[Fragment]):
     """Renders nodes of one document with one writer and one behaviour table."""
 
@@ -220,7 +234,9 @@ class Renderer(Generic[Fragment]):
                  options: dict[str, Any] | None = None, unit: etree._Element | None = None) -> None:
         self.writer = writer
         self.table = table
-        self.ctx = Context(document=document, writer=writer.name, unit=unit, options=dict(options or {}))
+        self.decisions = decide(document, table)
+        self.ctx = Context(document=document, writer=writer.name, unit=unit, options=dict(options or {}),
+                           decisions=self.decisions)
         self._unknown: dict[str, list[Any]] = {}
         self._methods: dict[str, Callable[..., Fragment]] = {}
 
@@ -228,8 +244,8 @@ class Renderer(Generic[Fragment]):
         model = self.table.select(node, self.writer.outputs)
         if model is None:
             seen = self._unknown.get(node.tag)
-            if seen is None:
-                self._unknown[node.tag] = [node, 1]
+            if seen is None:  # reported where the source has it (not in what the stage made)
+                self._unknown[node.tag] = [self.decisions.origin(node), 1]
             else:
                 seen[1] += 1
             return self.table.fallback
@@ -246,30 +262,75 @@ class Renderer(Generic[Fragment]):
         """One node with its behaviour (its tail is its parent's business)."""
         if not isinstance(node.tag, str):
             return self.writer.join(self.ctx, [])  # comments and processing instructions are not text
+        generated = self.decisions.generated.get(node)
+        if generated is not None:
+            node = generated  # what the stage made in its place (divGen's contents)
         model = self.model(node)
+        if node in self.decisions.alternates and model.behaviour != "omit":
+            # which reading shows is the stage's decision, whatever row the table has for it
+            model = _ALTERNATE
         return self._method(model.behaviour)(self.ctx, node, model, Content(self, node))
 
     def children(self, node: etree._Element) -> Fragment:
         writer, ctx = self.writer, self.ctx
+        texts, tails = self.decisions.texts, self.decisions.tails
         parts: list[Fragment] = []
-        if node.text:
+        if node in texts:
+            parts += self._segments(texts[node])
+        elif node.text:
             parts.append(writer.text(ctx, node.text))
         for child in node:
             parts.append(self.render(child))
-            if child.tail:
+            if child in tails:
+                parts += self._segments(tails[child])
+            elif child.tail:
                 parts.append(writer.text(ctx, child.tail))
         return writer.join(ctx, parts)
 
+    def _segments(self, segments: tuple[Segment, ...]) -> list[Fragment]:
+        writer, ctx = self.writer, self.ctx
+        return [writer.text(ctx, text) if not reading else writer.reading_only(ctx, text, reading)
+                for text, reading in segments]
+
     def diagnostics(self) -> Iterator[Diagnostic]:
-        """W0301 for each element the table did not know: first place, and how many."""
+        """W0301 for each TEI element the table did not know, W0303 for each element of another
+        namespace: at its first place in the unit.
+
+        The message names the element only (not the output, not a count), so that the same
+        element met by every writer and in every unit of a file is one finding: the build keeps
+        the first of them (:func:`once_per_file`).
+        """
         document = self.ctx.document
-        for tag, (node, count) in sorted(self._unknown.items()):
+        for tag, (node, _count) in sorted(self._unknown.items()):
             qname = etree.QName(tag)
-            shown = local_name(node) if qname.namespace in (None, TEI_NS) else f"{{{qname.namespace}}}{qname.localname}"
-            more = f" ({count} in this unit)" if count > 1 else ""
-            yield document.diagnostic(
-                node, "W0301", f"<{shown}> is not in the behaviour table; rendered by the fallback "
-                f"for the {self.writer.name} output{more}. Map it in transforms/behaviours.py")
+            if qname.namespace in (None, TEI_NS):
+                yield document.diagnostic(
+                    node, "W0301", f"<{local_name(node)}> is not in the behaviour table; its text is kept by "
+                    "the fallback. Map it in transforms/vocabulary.py")
+            else:
+                yield document.diagnostic(
+                    node, "W0303", f"<{qname.localname}> of namespace {qname.namespace} is not TEI; its text is "
+                    "kept, its markup is not rendered. Map it in the behaviour table if it means more")
+
+
+#: Findings that are about an element name, not a place: one per name and file is enough.
+ONCE_PER_FILE = frozenset({"W0301", "W0303"})
+
+
+def once_per_file(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
+    """Keep the first finding (in the order given) of each element name per file for the codes of
+    :data:`ONCE_PER_FILE` (every writer and every unit of a file report the same element); keep the
+    others as they are."""
+    seen: set[tuple[str, str, str]] = set()
+    kept: list[Diagnostic] = []
+    for diagnostic in diagnostics:
+        if diagnostic.code in ONCE_PER_FILE:
+            key = (diagnostic.path, diagnostic.code, diagnostic.message)
+            if key in seen:
+                continue
+            seen.add(key)
+        kept.append(diagnostic)
+    return kept
 
 
 # -- the registry --------------------------------------------------------------
@@ -296,7 +357,8 @@ def register_writer(writer: type[Writer], override: bool = False) -> type[Writer
 #: on first use, so that a writer still being written (or one whose dependency
 #: is missing) does not break the others, and a build that does not ask for
 #: the print edition does not pay for importing WeasyPrint.
-BUILTIN_WRITERS = {"html": "transforms.html", "text": "transforms.text", "pdf": "transforms.pdf"}
+BUILTIN_WRITERS = {"html": "edition.transforms.html", "text": "edition.transforms.text", "pdf": "edition.transforms.pdf",
+                   "epub": "edition.transforms.epub"}
 
 
 def _import_writer(module: str) -> None:

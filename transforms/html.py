@@ -23,7 +23,6 @@ from __future__ import annotations
 import datetime
 import json
 import re
-from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -32,18 +31,31 @@ from typing import Any
 
 from lxml import etree
 
+from edition import resources
 from edition.document import NAMESPACES, XML_ID, XML_LANG, Document, local_name, tei
 from edition.identity import work_id
 
 from .behaviours import DEFAULT, Model
 from .engine import Content, Context, Renderer, UnitResult, Writer, register_writer
+from .indexes import OVERVIEW, entry_page, index_pages, overview_page
+from .reader import (
+    breadcrumb,
+    chapter_anchor,
+    goto_form,
+    home_items,
+    home_title,
+    search_box,
+    short_volume_title,
+    volume_pages,
+)
+from .stage import DIVISIONS, plain_text
 
-ASSETS = Path(__file__).with_name("assets")
-ASSET_FILES = ("edition.css", "edition.js", "favicon.svg")
+ASSETS = resources.assets_dir()
+ASSET_FILES = ("edition.css", "edition.js", "search.js", "favicon.svg")
 
 #: The Content-Security-Policy of every page: nothing but our own files, no inline script.
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
-       "object-src 'none'; base-uri 'none'; form-action 'none'")
+       "object-src 'none'; base-uri 'none'; form-action 'self'")
 
 #: Index pages of the authority entries: kind → (file, title).
 INDEXES: dict[str, tuple[str, str]] = {
@@ -63,7 +75,7 @@ _SAFE_SCHEMES = ("http://", "https://", "mailto:")
 _SCHEME = re.compile(r"^\s*[A-Za-z][A-Za-z0-9+.-]*:")
 _WHEN = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 
-_DIVISIONS = frozenset(tei(n) for n in ("div", "div1", "div2", "div3", "div4", "div5", "div6", "div7"))
+_DIVISIONS = DIVISIONS
 _POINTERS = ("ref", "corresp", "target", "key")
 _NOTE = tei("note")
 _KIND_OF_TARGET = {
@@ -73,7 +85,6 @@ _KIND_OF_TARGET = {
     tei("term"): "term", tei("gloss"): "term", tei("category"): "term",
 }
 _NAME_CHILD = {"person": tei("persName"), "place": tei("placeName"), "org": tei("orgName")}
-_PREFERRED = frozenset(tei(n) for n in ("corr", "reg", "expan"))
 _INLINE_TAGS = {"emph": "em", "add": "ins", "del": "del", "code": "code", "abbr": "abbr",
                 "mentioned": "i"}
 _REND_TAGS = {"sup": "sup", "superscript": "sup", "sub": "sub", "subscript": "sub"}
@@ -116,20 +127,9 @@ def safe_class(value: str) -> str:
 
 
 def plain(element: etree._Element, skip: frozenset[str] = frozenset({_NOTE})) -> str:
-    """String value without notes, white space normalised (titles, labels, sorting)."""
-    parts: list[str] = []
-
-    def walk(node: etree._Element) -> None:
-        if node.text:
-            parts.append(node.text)
-        for child in node:
-            if isinstance(child.tag, str) and child.tag not in skip:
-                walk(child)
-            if child.tail:
-                parts.append(child.tail)
-
-    walk(element)
-    return _SPACE.sub(" ", "".join(parts)).strip()
+    """Text of an element by the transform stage's rules (titles, labels, sorting): notes left
+    out unless ``skip`` is empty."""
+    return plain_text(element, notes=_NOTE not in skip)
 
 
 def _classes(*groups: Iterable[str]) -> str:
@@ -323,24 +323,17 @@ class HtmlWriter(Writer[str]):
         return f"{self._open(ctx, node, tag, (local_name(node), *model.classes, *_rend(node)))}{content()}</{tag}>"
 
     def heading(self, ctx: Context, node: etree._Element, model: Model, content: Content) -> str:
-        parent = node.getparent()
         unit = ctx.unit
-        if self._phrasing(ctx) or parent is None:
+        if self._phrasing(ctx):
             return f"{self._open(ctx, node, 'span', ('head', *model.classes))}{self._phrase(ctx, content)}</span>"
-        if parent.tag in _DIVISIONS or parent is unit or parent.tag in (tei("body"), tei("front"), tei("back")):
-            depth, current = 0, parent
-            while current is not None and current is not unit:
-                if current.tag in _DIVISIONS:
-                    depth += 1
-                current = current.getparent()
-            if unit is not None and unit.tag in _DIVISIONS:
-                level = depth + 1
-            elif ctx.state.get("titled_by_document"):
-                level = max(depth, 1)  # the one document's head is the page's h1
-            else:
-                level = max(depth, 1) + 1
-            level = min(level, 6)
-            return f"{self._open(ctx, node, f'h{level}', ('head', *model.classes))}{self._phrase(ctx, content)}</h{level}>"
+        level = ctx.decisions.heading_level(node)
+        if level is not None:
+            # the page's h1 is the unit's own title (a division, or the one document of a text), else
+            # the header's title, and the text's headings start at h2
+            if not (unit is not None and unit.tag in _DIVISIONS or ctx.state.get("titled_by_document")):
+                level += 1
+            tag = f"h{min(level, 6)}"
+            return f"{self._open(ctx, node, tag, ('head', *model.classes))}{self._phrase(ctx, content)}</{tag}>"
         return f"{self._open(ctx, node, 'p', ('head', *model.classes))}{self._phrase(ctx, content)}</p>"
 
     def paragraph(self, ctx: Context, node: etree._Element, model: Model, content: Content) -> str:
@@ -504,7 +497,7 @@ class HtmlWriter(Writer[str]):
         xml_id = node.get(XML_ID)
         note_id = self._unique(ctx, safe_id(xml_id) if xml_id else f"note-{state['note_count']}")
         call_id = self._unique(ctx, f"call-{note_id}")
-        label = node.get("n") or str(state["note_count"])
+        label = ctx.decisions.note(node).label
         kind = node.get("type") or ""
         slot = len(state["notes"])
         state["notes"].append("")  # keeps document order when notes nest
@@ -536,7 +529,12 @@ class HtmlWriter(Writer[str]):
         return f'<span class="pb" id="{attribute(anchor)}"{extra}>{inner}</span>'
 
     def line_break(self, ctx: Context, node: etree._Element, model: Model, content: Content) -> str:
-        return "<br>"
+        return "" if ctx.decisions.is_joined(node) else "<br>"
+
+    def reading_only(self, ctx: Context, value: str, reading: str) -> str:
+        # both readings are on the page; the reading switch shows one (as for choice)
+        ctx.state["choices"] += 1
+        return f'<span class="{reading}">{self.text(ctx, value)}</span>'
 
     def _href(self, ctx: Context, node: etree._Element, target: str) -> str | None:
         """A safe href for a TEI pointer, or None (unresolvable or unsafe)."""
@@ -595,32 +593,42 @@ class HtmlWriter(Writer[str]):
         return f'{self._open(ctx, node, "a", ("ref",), extra=extra)}{body}</a>'
 
     def alternate(self, ctx: Context, node: etree._Element, model: Model, content: Content) -> str:
-        children = [child for child in node if isinstance(child.tag, str)]
-        preferred = next((child for child in children if child.tag in _PREFERRED), children[0] if children else None)
-        ctx.state["choices"] += 1
+        # the stage says which branches each reading shows; the page holds both, the switch shows one
+        alternate = ctx.decisions.alternate(node)
         parts: list[str] = []
         readings: list[str] = []
         diplomatic: list[str] = []
-
-        def place(child: etree._Element | None, html: str) -> str:
-            if child is None:
-                parts.append(html)
-            elif child is preferred:
-                parts.append(f'<span class="reading">{html}</span>')
-                readings.append(plain(child))
-            else:
-                parts.append(f'<span class="diplomatic">{html}</span>')
-                diplomatic.append(plain(child))
-            return ""
-
         saved = ctx.state["phrasing"]
         ctx.state["phrasing"] = saved + 1
         try:
-            self._children_with_tails(ctx, node, content, place)
+            if node.text and node.text.strip():
+                parts.append(self.text(ctx, node.text))
+            for child in node:
+                in_reading, in_diplomatic = child in alternate.reading, child in alternate.diplomatic
+                if isinstance(child.tag, str) and (in_reading or in_diplomatic):
+                    html = content.of(child)
+                    if in_reading and in_diplomatic:
+                        parts.append(html)
+                    elif in_reading:
+                        parts.append(f'<span class="reading">{html}</span>')
+                        readings.append(plain(child))
+                    else:
+                        parts.append(f'<span class="diplomatic">{html}</span>')
+                        diplomatic.append(plain(child))
+                # an app's other readings are in its apparatus note, not here
+                if child.tail and child.tail.strip():
+                    parts.append(self.text(ctx, child.tail))
+            if alternate.note is not None:
+                parts.append(content.of(alternate.note))
         finally:
             ctx.state["phrasing"] = saved
-        title = f"reading: {' '.join(readings)}; as printed: {' / '.join(diplomatic)}"
-        return f'<span class="choice" title="{attribute(title)}">{"".join(parts)}</span>'
+        if not (readings or diplomatic):
+            return f'<span class="{safe_class(alternate.kind)}">{"".join(parts)}</span>'
+        ctx.state["choices"] += 1
+        readings = [plain(child) for child in alternate.reading]
+        diplomatic = [plain(child) for child in alternate.diplomatic]
+        title = f"reading: {' '.join(readings)}; as printed: {' '.join(diplomatic)}"
+        return f'<span class="{safe_class(alternate.kind)}" title="{attribute(title)}">{"".join(parts)}</span>'
 
     def quote(self, ctx: Context, node: etree._Element, model: Model, content: Content) -> str:
         return f"{self._open(ctx, node, 'q', (local_name(node), *model.classes))}{self._phrase(ctx, content)}</q>"
@@ -673,7 +681,9 @@ class HtmlWriter(Writer[str]):
         classes = (*classes, kind)
         if state["link"]:
             return f'<span id="{anchor}" class="{_classes(classes)}"{self._lang(node)}>{self._phrase(ctx, content)}</span>'
-        href = f"{ctx.options.get('root', '')}{INDEXES[kind][0]}#{attribute(safe_id(key))}"
+        # a volume's indexes are split by initial: the link goes straight to the entry's page
+        page = entry_page(kind, state["entries"][key][1], bool(ctx.options.get("volume")))
+        href = f"{ctx.options.get('root', '')}{page}#{attribute(safe_id(key))}"
         inner = self._inside(ctx, content, phrasing=state["phrasing"] + 1, link=1)
         return f'<a id="{anchor}" class="{_classes(classes)}" href="{href}"{self._lang(node)}>{inner}</a>'
 
@@ -757,23 +767,48 @@ class HtmlWriter(Writer[str]):
                       '<button type="button" data-reading="reading" aria-pressed="true">Reading text</button> '
                       '<button type="button" data-reading="diplomatic" aria-pressed="false">As printed</button>'
                       '</div>')
+        volume = options.get("volume")
+        is_document = unit.get("type") == "document" or not volume
+        indexed = " data-pagefind-body" if is_document else ""
         notes = ""
         if ctx.state["notes"]:
-            notes = ('<section class="notes" aria-labelledby="notes-title"><h2 id="notes-title">Notes</h2>'
+            notes = (f'<section class="notes" aria-labelledby="notes-title"{indexed}><h2 id="notes-title">Notes</h2>'
                      f'<ol class="notes-list">{"".join(ctx.state["notes"])}</ol></section>')
-        pager = self._pager(options, root)
         lang = document.lang if _LANG.match(document.lang or "") else "en"
         article_lang = self._lang(unit)
-        main = (f'<main id="main" tabindex="-1">{switch}{header_title}{before}'
-                f'<div class="text"{article_lang}>{body}</div>{notes}{cite_box}</main>')
-        page = render_page(title=title, lang=lang, root=root, main=main, head_extra="".join(head_extra),
-                           nav=pager, volume=options.get("volume"))
+        pages, page_anchors, continued = _printed_pages(unit, options.get("preceding", ()))
+        if continued:
+            before = (f'<span class="pb pb-continued" title="This document begins on page {attribute(continued)}">'
+                      f'[Page {escape(continued)}]</span>{before}')
+        chapters = options.get("chapters", [])
+        date = unit_date(document, unit)
+        short = short_volume_title(_header_titles(document), volume[1]) if volume else ""
+        persons = sorted({entry[1] for key, entry in ctx.state["entries"].items()
+                          if entry[0] == "person" and (entry[2] or not key.startswith("person."))})
+        number = unit.get("n") if volume else None
+        facets = _search_facets(number, title, date, chapters, persons) if is_document else ""
+        body = _paragraph_anchors(body)
+        para_cite = _paragraph_citation(citation, citations)
+        crumbs = _breadcrumb(root, volume, short, chapters, title, unit.get("n"))
+        top_pager, bottom_pager = self._pager(options, "top"), self._pager(options, "bottom")
+        goto = goto_form("page-list.html") if volume else ""
+        downloads = _downloads(root, page_path, options.get("formats", ()))
+        main = (f'<main id="main" tabindex="-1"{para_cite}>{crumbs}{goto}{switch}{header_title}{before}'
+                f'<div class="text"{article_lang}{indexed}>{facets}{body}</div>{notes}{downloads}{cite_box}'
+                f'{bottom_pager}</main>')
+        tab_title = f"{title} — {short}" if short else title
+        if volume:
+            head_extra.append('<script src="pages.js" defer></script>')
+        page = render_page(title=tab_title, lang=lang, root=root, main=main, head_extra="".join(head_extra),
+                           nav=top_pager, volume=volume)
         mentions = ctx.state["mentions"]
         record: dict[str, Any] = {
             "page": f"{page_path}.html", "title": title, "ref": ctx.state["refs"].get(unit, ""),
-            "date": unit_date(document, unit), "source": document.path, "work": work_id(document, unit),
-            "volume": options.get("volume"), "chapters": options.get("chapters", []),
-            "mentions": mentions, "entries": ctx.state["entries"],
+            "date": date, "date_text": _printed_date(unit), "source": document.path,
+            "work": work_id(document, unit), "volume": volume, "chapters": chapters,
+            "mentions": mentions, "entries": ctx.state["entries"], "is_document": is_document,
+            "number": unit.get("n") if is_document else None, "pages": pages, "page_anchors": page_anchors,
+            "short": short,
         }
         if options.get("first"):
             record["authorities"] = authorities(document, options.get("docid", "doc"))
@@ -795,7 +830,8 @@ class HtmlWriter(Writer[str]):
     @staticmethod
     def _cite_box(chicago: str, canonical: str | None, files: Iterable[str], root: str, name: str) -> str:
         parts = ['<aside class="cite-box" aria-labelledby="cite-title"><h2 id="cite-title">Cite this document</h2>',
-                 f'<p class="cite-chicago">{chicago}</p>']
+                 f'<p class="cite-chicago" id="cite-document">{chicago}</p>',
+                 '<button type="button" class="copy" data-copy="cite-document" hidden>Copy the citation</button>']
         if canonical:
             parts.append(f'<p class="cite-url">Canonical URL: <code>{escape(canonical)}</code></p>')
         links = [f'<li><a href="{attribute(root)}../cite/{attribute(name)}/{attribute(file)}" download>'
@@ -806,26 +842,30 @@ class HtmlWriter(Writer[str]):
         return "".join(parts)
 
     @staticmethod
-    def _pager(options: dict[str, Any], root: str) -> str:
+    def _pager(options: dict[str, Any], where: str) -> str:
+        """Previous / contents / next; the top one carries rel="prev"/"next" (one of each per page)."""
         prev, next_ = options.get("prev"), options.get("next")
         volume = options.get("volume")
         if not (prev or next_ or volume):
             return ""
+        top = where == "top"
         links = []
         if prev:
-            links.append(f'<a rel="prev" href="{attribute(prev[0])}">← {escape(prev[1])}</a>')
+            rel = ' rel="prev"' if top else ""
+            links.append(f'<a{rel} href="{attribute(prev[0])}">← {escape(prev[1])}</a>')
         if volume:
             links.append('<a href="index.html">Contents of the volume</a>')
         if next_:
-            links.append(f'<a rel="next" href="{attribute(next_[0])}">{escape(next_[1])} →</a>')
-        return f'<nav class="pager" aria-label="Documents">{" ".join(links)}</nav>'
+            rel = ' rel="next"' if top else ""
+            links.append(f'<a{rel} href="{attribute(next_[0])}">{escape(next_[1])} →</a>')
+        label = "Previous and next document" if top else "Previous and next document, end of page"
+        return f'<nav class="pager pager-{where}" aria-label="{label}">{" ".join(links)}</nav>'
 
     # -- index pages ------------------------------------------------------------------
     def finish(self, records: list[dict[str, Any]], options: dict[str, Any]) -> dict[str, bytes]:
         files: dict[str, bytes] = {}
         for asset in ASSET_FILES:
             files[f"assets/{asset}"] = (ASSETS / asset).read_bytes()
-        title = options.get("title", "Edition")
         singles: list[dict[str, Any]] = []
         volumes: dict[str, list[dict[str, Any]]] = {}
         for record in records:
@@ -833,21 +873,43 @@ class HtmlWriter(Writer[str]):
                 volumes.setdefault(record["volume"][0], []).append(record)
             else:
                 singles.append(record)
-        items = [f'<li><a href="{attribute(r["page"])}">{escape(r["title"])}</a>{_date_span(r)}</li>'
-                 for r in singles]
+        title = home_title(options, volumes, singles)
+        formats = options.get("formats", ())
         for vid, members in volumes.items():
             vtitle = members[0]["volume"][1]
-            items.append(f'<li><a href="{attribute(vid)}/index.html">{escape(vtitle)}</a> '
-                         f'<span class="count">({len(members)} documents)</span></li>')
-            files[f"{vid}/index.html"] = render_page(
-                title=vtitle, lang="en", root="../", volume=None,
-                main=f'<main id="main" tabindex="-1"><h1>{escape(vtitle)}</h1>{_toc(members, vid)}</main>',
-            ).encode("utf-8")
+            short = members[0].get("short") or vtitle
+            downloads = ""
+            if "epub" in formats:
+                downloads = ('<p class="downloads-volume">Download the volume: '
+                             f'<a href="../../epub/{attribute(vid)}.epub" download>EPUB</a></p>')
+            for file, content in volume_pages(vid, vtitle, members, downloads).items():
+                if file.endswith(".js"):
+                    files[f"{vid}/{file}"] = content.encode("utf-8")
+                    continue
+                heading = {"index.html": vtitle, "by-date.html": f"Documents by date — {short}",
+                           "page-list.html": f"Printed pages — {short}"}[file]
+                crumbs = [("../index.html", "Home")]
+                crumbs += [("index.html", short), (None, heading.split(" — ")[0])] if file != "index.html" else \
+                    [(None, short)]
+                extra = '<script src="pages.js" defer></script>'
+                files[f"{vid}/{file}"] = render_page(
+                    title=heading, lang="en", root="../", head_extra=extra,
+                    main=content.replace('<main id="main" tabindex="-1">',
+                                         f'<main id="main" tabindex="-1">{breadcrumb(crumbs)}', 1),
+                ).encode("utf-8")
         main = (f'<main id="main" tabindex="-1"><h1>{escape(title)}</h1><h2>Documents</h2>'
-                f'<ul class="documents">{"".join(items)}</ul>{_same_works(records)}</main>')
+                f'{home_items(volumes, singles)}{_same_works(records)}</main>')
         files["index.html"] = render_page(title=title, lang="en", root="", main=main).encode("utf-8")
-        for kind, page in _index_pages(records).items():
-            files[INDEXES[kind][0]] = page.encode("utf-8")
+        pages, overview = index_pages(records)
+        for file, (heading, content) in pages.items():
+            files[file] = render_page(title=f"{heading} — {title}", lang="en", root="", main=content).encode("utf-8")
+        files[OVERVIEW] = render_page(title=f"Indexes — {title}", lang="en", root="",
+                                      main=overview_page(overview)).encode("utf-8")
+        from .search import CSP_SEARCH, search_main
+
+        files["search.html"] = render_page(title=f"Search — {title}", lang="en", root="", main=search_main(),
+                                           head_extra='<script src="assets/search.js" defer></script>',
+                                           csp=CSP_SEARCH, search=False).encode("utf-8")
         return files
 
 
@@ -874,22 +936,25 @@ def _same_works(records: list[dict[str, Any]]) -> str:
 # -- page parts ------------------------------------------------------------------------
 
 def render_page(title: str, lang: str, root: str, main: str, head_extra: str = "", nav: str = "",
-                volume: Any = None) -> str:
-    """The page frame: head with CSP, stylesheet and script; banner, navigation, main, footer."""
+                volume: Any = None, csp: str = CSP, search: bool = True) -> str:
+    """The page frame: head with CSP, stylesheet and script; banner with the site's links and the
+    search box, navigation, main, footer."""
     root_attr = attribute(root)
-    site = "".join(f'<li><a href="{root_attr}{file}">{label}</a></li>' for file, label in INDEXES.values())
+    site = (f'<li><a href="{root_attr}index.html">Home</a></li><li><a href="{root_attr}{OVERVIEW}">Indexes</a></li>'
+            f'<li><a href="{root_attr}search.html">Search</a></li>')
     page = (
         f'<!DOCTYPE html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
         f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n'
+        f'<meta http-equiv="Content-Security-Policy" content="{csp}">\n'
+        f'<meta name="color-scheme" content="light dark">\n'
         f'<title>{escape(title)}</title>\n'
         f'<link rel="icon" href="{root_attr}assets/favicon.svg" type="image/svg+xml">\n'
         f'<link rel="stylesheet" href="{root_attr}assets/edition.css">\n'
         f'<script src="{root_attr}assets/edition.js" defer></script>\n'
         f'{head_extra}\n</head>\n<body>\n'
         f'<a class="skip-link" href="#main">Skip to the text</a>\n'
-        f'<header class="site"><nav aria-label="Edition"><ul><li><a href="{root_attr}index.html">Edition</a></li>'
-        f'{site}</ul></nav></header>\n{nav}\n{main}\n'
+        f'<header class="site"><nav aria-label="Edition"><ul>{site}</ul></nav>'
+        f'{search_box(root) if search else ""}</header>\n{nav}\n{main}\n'
         f'<footer class="site"><p>Web edition generated from TEI. Everything on this page is local: '
         f'no font, script or image is fetched from elsewhere.</p></footer>\n</body>\n</html>\n')
     return _FORBIDDEN.sub("\ufffd", page)
@@ -982,60 +1047,122 @@ def _inside(node: etree._Element, ancestor: etree._Element) -> bool:
     return any(a is ancestor for a in node.iterancestors())
 
 
-def _date_span(record: dict[str, Any]) -> str:
-    date = record.get("date")
-    return f' <span class="date">{escape(date)}</span>' if date else ""
+# -- a document page's frame (reader's parts: pages, breadcrumb, downloads, search facets) ----------
+
+_PARAGRAPH_OPEN = re.compile(r'<p id="([^"]*\.p(\d+))"[^>]*>')
 
 
-def _toc(records: list[dict[str, Any]], vid: str) -> str:
-    """Nested lists following the volume's chapters (records carry their chapter path)."""
-    out: list[str] = ['<nav class="toc" aria-label="Contents"><ol>']
-    open_path: list[str] = []
-    for record in records:
-        path = [title for title in record.get("chapters", [])]
-        common = 0
-        while common < min(len(path), len(open_path)) and path[common] == open_path[common]:
-            common += 1
-        for _ in range(len(open_path) - common):
-            out.append("</ol></li>")
-        for title in path[common:]:
-            out.append(f'<li class="chapter"><span class="chapter-title">{escape(title)}</span><ol>')
-        open_path = path
-        page = record["page"][len(vid) + 1:] if record["page"].startswith(vid + "/") else record["page"]
-        out.append(f'<li><a href="{attribute(page)}">{escape(record["title"])}</a>{_date_span(record)}</li>')
-    for _ in open_path:
-        out.append("</ol></li>")
-    out.append("</ol></nav>")
-    return "".join(out)
+def _printed_pages(unit: etree._Element, preceding: Iterable[etree._Element]
+                   ) -> tuple[list[str], list[list[str]], str]:
+    """The printed pages a unit spans, the anchors of the breaks it shows ([number, id]) and,
+    when it begins in the middle of a page, that page's number ("" otherwise)."""
+    breaks = [pb for pb in preceding if pb.get("n")]
+    starts_with_break = bool(breaks)
+    if not starts_with_break:
+        # a break before any text of the unit also begins it on a new page
+        for node in unit.iter():
+            if node.tag == tei("pb") and node.get("n"):
+                starts_with_break = True
+                break
+            if (node.text and node.text.strip()) or (node is not unit and node.tail and node.tail.strip()):
+                break
+    continued = ""
+    if not starts_with_break:
+        previous = _citations()._last_break_before(unit)
+        if previous is not None and previous.get("n"):
+            continued = previous.get("n") or ""
+    inside = [pb for pb in unit.iter(tei("pb")) if pb.get("n")]
+    anchors = [[pb.get("n") or "", safe_id(pb.get(XML_ID) or f"pg_{pb.get('n')}")] for pb in [*breaks, *inside]]
+    pages = ([continued] if continued else []) + [number for number, _ in anchors]
+    return pages, anchors, continued
 
 
-def _index_pages(records: list[dict[str, Any]]) -> dict[str, str]:
-    entries: dict[str, list[str]] = {}
-    mentions: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
-    for record in records:
-        for key, entry in record.get("authorities", {}).items():
-            entries.setdefault(key, entry)
-        for key, entry in record.get("entries", {}).items():
-            entries.setdefault(key, entry)
-        for key, anchor in record.get("mentions", []):
-            mentions[key].append((record["page"], anchor, record.get("ref") or record["title"]))
-    pages: dict[str, str] = {}
-    for kind, (file, title) in INDEXES.items():
-        chosen = sorted(((entry[1].casefold(), key, entry) for key, entry in entries.items() if entry[0] == kind))
-        rows: list[str] = []
-        for _, key, entry in chosen:
-            links: list[str] = []
-            seen_pages: dict[str, int] = {}
-            for page, anchor, label in mentions.get(key, []):
-                seen_pages[page] = seen_pages.get(page, 0) + 1
-                shown = label if seen_pages[page] == 1 else f"{label} ({seen_pages[page]})"
-                links.append(f'<a href="{attribute(page)}#{anchor}">{escape(shown)}</a>')
-            mention_html = (f'<span class="mentions">Mentioned in: {", ".join(links)}</span>' if links
-                            else '<span class="mentions none">Not mentioned in the documents built.</span>')
-            description = f' <span class="identification">{escape(entry[2])}</span>' if entry[2] else ""
-            rows.append(f'<li id="{attribute(safe_id(key))}"><span class="entry-label">{escape(entry[1])}</span>'
-                        f'{description} {mention_html}</li>')
-        body = f'<ul class="entries">{"".join(rows)}</ul>' if rows else "<p>No entries.</p>"
-        pages[kind] = render_page(title=title, lang="en", root="",
-                                  main=f'<main id="main" tabindex="-1"><h1>{escape(title)}</h1>{body}</main>')
-    return pages
+def _printed_date(unit: etree._Element) -> str:
+    """The dateline's date as printed ("September 24, 1959")."""
+    for dateline in unit.iter(tei("dateline")):
+        for date in dateline.iter(tei("date")):
+            text = plain(date)
+            if text:
+                return text.rstrip(",.; ")
+    return ""
+
+
+def _header_titles(document: Document) -> dict[str, str]:
+    found = document.cache.get("html.header_titles")
+    if found is None:
+        found = {}
+        header = document.header
+        if header is not None:
+            for title in header.iterfind(f"{tei('fileDesc')}/{tei('titleStmt')}/{tei('title')}"):
+                kind = title.get("type")
+                if kind and kind not in found:
+                    found[kind] = plain(title)
+        document.cache["html.header_titles"] = found
+    return found
+
+
+def _search_facets(number: str | None, title: str, date: str, chapters: list[str], persons: list[str]) -> str:
+    """Pagefind's metadata and filters of a document (empty <data> elements: nothing shows)."""
+    parts = [f'<data data-pagefind-meta="title[value]" value="{attribute(title)}"></data>']
+    if number:
+        parts.append(f'<data data-pagefind-meta="number[value]" value="{attribute(number)}"></data>')
+    from .reader import human_date, iso_parts
+
+    if date:
+        parts.append(f'<data data-pagefind-meta="date[value]" value="{attribute(human_date(date))}"></data>')
+        parts.append(f'<data data-pagefind-sort="date[value]" value="{attribute(date[:10])}"></data>')
+        year = iso_parts(date)
+        if year:
+            parts.append(f'<data data-pagefind-filter="year[value]" value="{year[0]}"></data>')
+    if chapters:
+        parts.append(f'<data data-pagefind-filter="chapter[value]" value="{attribute(chapters[-1])}"></data>')
+    parts.extend(f'<data data-pagefind-filter="person[value]" value="{attribute(person)}"></data>'
+                 for person in persons)
+    return "".join(parts)
+
+
+def _paragraph_anchors(body: str) -> str:
+    """A visible anchor on every cited paragraph (``d300.p4`` → "¶ 4"); edition.js adds "cite"."""
+    def anchor(match: re.Match[str]) -> str:
+        ident, number = match.group(1), match.group(2)
+        return (f'{match.group(0)}<a class="para-anchor" href="#{ident}" data-pagefind-ignore '
+                f'data-para="{number}" aria-label="Paragraph {number}: link">¶{number}</a> ')
+    return _PARAGRAPH_OPEN.sub(anchor, body)
+
+
+def _paragraph_citation(citation: Any, citations: Any) -> str:
+    """The document's Chicago note around a paragraph number, for "cite this paragraph" (edition.js)."""
+    import dataclasses
+
+    marker = "\u2063PARA\u2063"
+    try:
+        text = citations.render(dataclasses.replace(citation, locator=marker, label="paragraph"), "chicago-note")
+    except (TypeError, ValueError):
+        return ""
+    if marker not in text:
+        return ""
+    before, after = text.split(marker, 1)
+    return f' data-cite-before="{attribute(before)}" data-cite-after="{attribute(after)}"'
+
+
+def _breadcrumb(root: str, volume: Any, short: str, chapters: list[str], title: str, number: str | None) -> str:
+    if not volume:
+        return breadcrumb([(f"{root}index.html", "Home"), (None, title)])
+    items: list[tuple[str | None, str]] = [(f"{root}index.html", "Home"), ("index.html", short)]
+    if chapters:
+        items.append((f"index.html#{chapter_anchor(chapters[-1])}", chapters[-1]))
+    items.append((None, f"No. {number}" if number else title))
+    return breadcrumb(items)
+
+
+def _downloads(root: str, page_path: str, formats: Iterable[str]) -> str:
+    links = []
+    chosen = set(formats)
+    if "pdf" in chosen:
+        links.append(f'<li><a href="{attribute(root)}../pdf/{attribute(page_path)}.pdf" download>PDF</a></li>')
+    if "text" in chosen:
+        links.append(f'<li><a href="{attribute(root)}../text/{attribute(page_path)}.txt" download>Plain text</a></li>')
+    if not links:
+        return ""
+    return ('<section class="downloads" aria-labelledby="downloads-title"><h2 id="downloads-title">Download</h2>'
+            f'<ul>{"".join(links)}</ul></section>')

@@ -16,7 +16,7 @@ table).  It writes HTML meant only for the page:
   ``Document 300 · short title`` on right pages), page numbers from
   ``counter(page)``;
 - a front page carries the title, the full citation (Chicago note, from
-  :mod:`transforms.citations`), the credits and the editorial practice.
+  :mod:`edition.transforms.citations`), the credits and the editorial practice.
 
 WeasyPrint renders it with a URL fetcher that refuses everything outside a
 temporary build folder, so the print edition never touches the network; a
@@ -35,11 +35,14 @@ refused resource is reported (W0302), not fetched.  Options (``options`` of
 
 from __future__ import annotations
 
+import base64
 import html
+import io
 import logging
 import re
 import shutil
-import tempfile
+import signal
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -47,19 +50,22 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urljoin, urlsplit
+from urllib.parse import unquote, unquote_to_bytes, urljoin, urlsplit
 
 from lxml import etree
 
+from edition import processes, resources
 from edition.diagnostics import Diagnostic, EditionError, EditionOutputError, EditionUsageError
 from edition.document import TEI_NS, XML_ID, XML_LANG, Document, local_name, tei
+from edition.paths import safe_name
 
 from .behaviours import Model
 from .engine import Content, Context, Renderer, UnitResult, Writer, normalize_space, register_writer
+from .stage import DIVISIONS, plain_text
 
 __all__ = ["PAGE_SIZES", "PdfWriter", "WHOLE_PDF_AUTO_LIMIT", "BuildFolderFetcher", "render_pdf"]
 
-ASSETS = Path(__file__).resolve().parent / "assets"
+ASSETS = resources.assets_dir()
 
 
 @dataclass(frozen=True)
@@ -84,7 +90,6 @@ DEFAULT_VARIANT = "pdf/ua-1"
 #: the 404 documents of a FRUS volume take minutes to lay out as one book.
 WHOLE_PDF_AUTO_LIMIT = 60
 
-_DIVISIONS = {"div", "div1", "div2", "div3", "div4", "div5", "div6", "div7"}
 _REND_CLASSES = {
     "italic": "italic", "italics": "italic", "i": "italic", "bold": "bold", "b": "bold",
     "strong": "bold", "smallcaps": "smallcaps", "small-caps": "smallcaps", "sc": "smallcaps",
@@ -108,45 +113,17 @@ def _attrs(**values: str | None) -> str:
     return "".join(parts)
 
 
-def _text_without_notes(element: etree._Element | None) -> str:
-    """The string value of ``element`` without its notes (titles, running heads)."""
-    if element is None:
-        return ""
-    parts: list[str] = []
-
-    def walk(node: etree._Element) -> None:
-        if node.text:
-            parts.append(node.text)
-        for child in node:
-            if isinstance(child.tag, str) and local_name(child) != "note":
-                walk(child)
-            if child.tail:
-                parts.append(child.tail)
-
-    walk(element)
-    return normalize_space("".join(parts)).strip()
-
-
 def document_division(unit: etree._Element) -> etree._Element:
     """The division a unit prints as one document: the unit itself, or the one it holds.
 
     ``edition build`` hands a single-document file over as its ``<text>``;
     its title, number and running head are those of its one document division.
     """
-    if local_name(unit) in _DIVISIONS and unit.get("type") == "document":
+    if unit.tag in DIVISIONS and unit.get("type") == "document":
         return unit
     found = unit.xpath(".//tei:*[@type='document'][self::tei:div or self::tei:div1 or self::tei:div2]",
                        namespaces={"tei": TEI_NS})
     return found[0] if len(found) == 1 else unit
-
-
-def _letters(number: int) -> str:
-    """1 → a, 26 → z, 27 → aa: the edition's textual notes."""
-    label = ""
-    while number > 0:
-        number, rest = divmod(number - 1, 26)
-        label = chr(ord("a") + rest) + label
-    return label
 
 
 def _prose(element: etree._Element | None) -> str:
@@ -206,19 +183,19 @@ class Header:
             return found[0] if found else None
 
         def text(expression: str) -> str:
-            return _text_without_notes(first(expression))
+            return plain_text(first(expression))
 
         volume = (text("tei:fileDesc/tei:titleStmt/tei:title[@type='complete']")
                   or text("tei:fileDesc/tei:sourceDesc//tei:monogr/tei:title[@type='main']")
                   or text("tei:fileDesc/tei:sourceDesc//tei:monogr/tei:title[1]"))
         main = (text("tei:fileDesc/tei:titleStmt/tei:title[@type='main']")
                 or text("tei:fileDesc/tei:titleStmt/tei:title[not(@type)][1]"))
-        authors = tuple(_text_without_notes(a) for a in document.xpath("tei:fileDesc/tei:titleStmt/tei:author", header))
+        authors = tuple(plain_text(a) for a in document.xpath("tei:fileDesc/tei:titleStmt/tei:author", header))
         editors: list[tuple[str, str]] = []
         seen: set[str] = set()
         for editor in document.xpath("tei:fileDesc/tei:titleStmt/tei:editor | "
                                      "tei:fileDesc/tei:sourceDesc//tei:monogr/tei:editor", header):
-            name = _text_without_notes(editor)
+            name = plain_text(editor)
             if name and name not in seen:
                 seen.add(name)
                 role = editor.get("role") or ""
@@ -226,15 +203,15 @@ class Header:
         credits: list[tuple[str, str]] = []
         resp_names: list[tuple[str, str]] = []
         for stmt in document.xpath("tei:fileDesc/tei:titleStmt/tei:respStmt", header):
-            resp = "; ".join(_text_without_notes(r) for r in document.xpath("tei:resp", stmt))
-            names = ", ".join(_text_without_notes(n) for n in document.xpath(
+            resp = "; ".join(plain_text(r) for r in document.xpath("tei:resp", stmt))
+            names = ", ".join(plain_text(n) for n in document.xpath(
                 "tei:name | tei:persName | tei:orgName", stmt))
             if resp or names:
                 credits.append((resp, names))
             if stmt.get(XML_ID) and names:
                 resp_names.append((stmt.get(XML_ID), names))
         correction = first("tei:encodingDesc/tei:editorialDecl/tei:correction")
-        keywords = tuple(k for k in (_text_without_notes(t) for t in document.xpath(
+        keywords = tuple(k for k in (plain_text(t) for t in document.xpath(
             "tei:profileDesc/tei:textClass/tei:keywords/tei:term", header)) if k)
         return cls(
             series=text("tei:fileDesc/tei:titleStmt/tei:title[@type='series']")
@@ -249,6 +226,118 @@ class Header:
             if correction is not None else "",
             correction_method=correction.get("method", "") if correction is not None else "",
             keywords=keywords, resp_names=tuple(resp_names))
+
+
+# -- bounds: time per document, images ------------------------------------------------------
+
+#: Seconds one unit's PDF may take (``options["pdf_time_budget"]``); a FRUS document takes 0.3-2 s.
+PRINT_TIME_BUDGET = 60.0
+#: Image limits: an image over one is left out of the PDF with W0608.
+MAX_IMAGE_BYTES = 64 * 2**20
+MAX_IMAGE_PIXELS = 50_000_000
+MAX_SVG_ELEMENTS = 20_000
+MAX_SVG_DEPTH = 64
+#: Elements an SVG draws once every ``<use>`` is expanded (the 1.8 KB "billion laughs" of SVG).
+MAX_SVG_DRAWN = 100_000
+
+
+class PrintTimeout(Exception):
+    """A unit's PDF went over its time budget."""
+
+
+def _timeout(number: int, frame: Any) -> None:
+    raise PrintTimeout()
+
+
+@contextmanager
+def time_budget(seconds: float) -> Iterator[None]:
+    """Raise :class:`PrintTimeout` in the block after ``seconds`` (a timer signal; only in the
+    main thread, where a build's workers and the command run; elsewhere unbounded).
+    WeasyPrint lays out in Python, so the signal interrupts it between two steps."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    before = signal.signal(signal.SIGALRM, _timeout)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, before)
+
+
+def _data_url_bytes(url: str) -> bytes:
+    head, _, payload = url.partition(",")
+    try:
+        if head.lower().endswith(";base64"):
+            return base64.b64decode(payload[:MAX_IMAGE_BYTES * 2], validate=False)
+        return unquote_to_bytes(payload[:MAX_IMAGE_BYTES])
+    except ValueError:
+        return b""
+
+
+def image_problem(data: bytes, svg: bool = False) -> str:
+    """Why an image must not be printed ("" if it may): too large a file, too many pixels,
+    or an SVG with too many elements, too deep, or drawing too many through ``<use>``."""
+    if len(data) > MAX_IMAGE_BYTES:
+        return f"the file is over {MAX_IMAGE_BYTES:,} bytes"
+    if svg or data.lstrip()[:5] in (b"<?xml", b"<svg ") or b"<svg" in data[:512]:
+        return _svg_problem(data)
+    try:
+        from PIL import Image
+
+        with Image.open(io.BytesIO(data)) as image:
+            width, height = image.size
+    except Exception:  # not an image Pillow reads: WeasyPrint reports it
+        return ""
+    if width * height > MAX_IMAGE_PIXELS:
+        return f"{width} x {height} pixels, over the limit of {MAX_IMAGE_PIXELS:,}"
+    return ""
+
+
+def _svg_problem(data: bytes) -> str:
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+    try:
+        root = etree.fromstring(data, parser)
+    except etree.XMLSyntaxError:
+        return ""  # not an SVG WeasyPrint could draw either: it reports it
+    elements = [e for e in root.iter() if isinstance(e.tag, str)]
+    if len(elements) > MAX_SVG_ELEMENTS:
+        return f"an SVG of {len(elements):,} elements, over the limit of {MAX_SVG_ELEMENTS:,}"
+    depth: dict[etree._Element, int] = {root: 1}
+    for element in elements[1:]:
+        depth[element] = depth[element.getparent()] + 1
+        if depth[element] > MAX_SVG_DEPTH:
+            return f"an SVG nested deeper than {MAX_SVG_DEPTH} elements"
+    by_id = {e.get("id"): e for e in elements if e.get("id")}
+    drawn: dict[etree._Element, int] = {}
+    active: set[etree._Element] = set()
+    xlink = "{http://www.w3.org/1999/xlink}href"
+
+    def count(element: etree._Element) -> int:  # elements drawn, with every <use> expanded
+        if element in drawn:
+            return drawn[element]
+        if element in active:
+            return MAX_SVG_DRAWN + 1  # a <use> loop
+        active.add(element)
+        total = 1
+        if etree.QName(element).localname == "use":
+            href = element.get("href") or element.get(xlink) or ""
+            target = by_id.get(href[1:]) if href.startswith("#") else None
+            if target is not None:
+                total += count(target)
+        for child in element:
+            if isinstance(child.tag, str):
+                total += count(child)
+            if total > MAX_SVG_DRAWN:
+                break
+        active.discard(element)
+        drawn[element] = min(total, MAX_SVG_DRAWN + 1)
+        return drawn[element]
+
+    if count(root) > MAX_SVG_DRAWN:
+        return f"an SVG that draws over {MAX_SVG_DRAWN:,} elements once its <use> elements are expanded"
+    return ""
 
 
 # -- no network: the fetcher --------------------------------------------------------------
@@ -397,6 +486,16 @@ class PdfWriter(Writer[str]):
     outputs = ("print",)
 
     # -- options ---------------------------------------------------------------------
+    @classmethod
+    def check_options(cls, options: dict[str, Any]) -> None:
+        """Raise the usage error of a bad option before the build starts (E0901, exit 2)."""
+        cls.page_size(options)
+        cls.variant(options)
+        budget = options.get("pdf_time_budget", PRINT_TIME_BUDGET)
+        if not isinstance(budget, (int, float)) or budget <= 0:
+            raise EditionUsageError.at("E0901", f"pdf_time_budget must be a positive number of seconds, "
+                                       f"not {budget!r}")
+
     @staticmethod
     def page_size(options: dict[str, Any]) -> str:
         value = str(options.get("page_size") or "frus").lower()
@@ -420,12 +519,20 @@ class PdfWriter(Writer[str]):
     def write_unit(self, document: Document, unit: etree._Element, options: dict[str, Any]) -> UnitResult:
         """The PDF of one unit: a front page, then the document with its notes."""
         variant = self.variant(options)
-        with tempfile.TemporaryDirectory(prefix="edition-print-") as folder:
+        budget = float(options.get("pdf_time_budget", PRINT_TIME_BUDGET))
+        with processes.temporary_folder() as folder:
             build = Path(folder)
             prepared = self.prepare(document, unit, options, build)
             diagnostics = list(prepared.diagnostics)
+            for url, node, reason in prepared.ctx.state["over_limit"]:
+                diagnostics.append(document.diagnostic(node, "W0608", f"{url!r} is not printed: {reason}"))
             try:
-                rendered = render_pdf(prepared.page, build, variant)
+                with time_budget(budget):
+                    rendered = render_pdf(prepared.page, build, variant)
+            except PrintTimeout:
+                diagnostics.append(document.diagnostic(unit, "W0608", f"the PDF of this unit took more than "
+                                   f"{budget:g} s and was abandoned; the other outputs and documents are built"))
+                return UnitResult(diagnostics=diagnostics)
             except Exception as error:  # WeasyPrint has no exception root of its own
                 diagnostics.append(document.diagnostic(unit, "E0603", f"WeasyPrint could not render the "
                                    f"PDF ({type(error).__name__}: {error}); the other outputs are unaffected"))
@@ -498,7 +605,7 @@ class PdfWriter(Writer[str]):
         sources = list(dict.fromkeys(record["source"] for record in units))
         edition = units[0]["print_edition"]
         if len(sources) == 1:
-            name = f"{Path(sources[0]).stem}.pdf"
+            name = f"{safe_name(Path(sources[0]).stem)}.pdf"
             front, title = edition["front"], edition["title"]
         else:
             name = "edition.pdf"
@@ -511,7 +618,7 @@ class PdfWriter(Writer[str]):
                 "subject": f"{title}: {len(units)} documents"}
         page = self._page(info, front + "".join(record["print_html"] for record in units), page_size,
                           lang=edition["lang"])
-        with tempfile.TemporaryDirectory(prefix="edition-print-") as folder:
+        with processes.temporary_folder() as folder:
             rendered = render_pdf(page, Path(folder), variant)
         return name, rendered
 
@@ -530,20 +637,20 @@ class PdfWriter(Writer[str]):
         elements = [e for e in (ctx.unit.iter() if ctx.unit is not None else ()) if isinstance(e.tag, str)]
         ids = {e.get(XML_ID) for e in elements if e.get(XML_ID)}
         notes = {e.get(XML_ID) for e in elements if e.get(XML_ID) and e.tag == tei("note")}
-        ctx.state.update(phrasing=0, in_note=False, note_number=0, textual=0, resources=[],
+        ctx.state.update(phrasing=0, in_note=False, resources=[], over_limit=[],
                          header=header, ids=ids, notes=notes, base=build.resolve().as_uri() + "/")
 
     @staticmethod
     def _unit_path(document: Document, unit: etree._Element) -> str:
-        stem = Path(document.path).stem
+        stem = safe_name(Path(document.path).stem)
         if len(document.units()) <= 1:
             return f"{stem}.pdf"
-        return f"{stem}/{document.ref_of(unit) or unit.get(XML_ID) or 'unit'}.pdf"
+        return f"{stem}/{safe_name(document.ref_of(unit) or unit.get(XML_ID) or 'unit')}.pdf"
 
     def _unit_info(self, document: Document, unit: etree._Element, header: Header) -> dict[str, Any]:
         unit = document_division(unit)
         head = unit.find(tei("head"))
-        heading = _text_without_notes(head)
+        heading = plain_text(head)
         title = _NUMBER_PREFIX.sub("", heading) or header.main_title or Path(document.path).stem
         number = unit.get("n") or ""
         ref = document.ref_of(unit)
@@ -573,7 +680,7 @@ class PdfWriter(Writer[str]):
 
     # -- the front page ----------------------------------------------------------------------
     def _citation(self, document: Document, unit: etree._Element | None) -> str:
-        """The full citation (Chicago note) as HTML, from transforms.citations when it can."""
+        """The full citation (Chicago note) as HTML, from edition.transforms.citations when it can."""
         try:
             from . import citations
             citation = citations.metadata(document, unit)
@@ -591,7 +698,7 @@ class PdfWriter(Writer[str]):
         parts.append(f"<h1>{_e(info['heading'])}</h1>")
         dateline = document_division(unit).find(tei("dateline"))
         if dateline is not None:
-            parts.append(f"<p>{_e(_text_without_notes(dateline))}</p>")
+            parts.append(f"<p>{_e(plain_text(dateline))}</p>")
         parts.append("<h2>Citation</h2>")
         citation = self._citation(document, unit)
         if not citation:
@@ -642,22 +749,36 @@ class PdfWriter(Writer[str]):
     # -- resources ---------------------------------------------------------------------------
     @staticmethod
     def _copy_local_resources(ctx: Context, build: Path) -> None:
-        """Images beside the TEI file (relative URLs inside its folder) go into the build folder."""
+        """Images beside the TEI file (relative URLs inside its folder) go into the build folder,
+        unless they are over a limit (:func:`image_problem`): those go into
+        ``ctx.state["over_limit"]``, and their place in the PDF shows the alternative text."""
         source_folder = Path(ctx.document.path).resolve().parent
-        for url, _ in ctx.state["resources"]:
+        over = ctx.state["over_limit"]
+        for url, node in ctx.state["resources"]:
             parts = urlsplit(url)
             if parts.scheme or parts.netloc or not parts.path or parts.path.startswith("/"):
                 continue
             source = (source_folder / unquote(parts.path)).resolve()
             target = (build / unquote(parts.path)).resolve()
             if source.is_relative_to(source_folder) and source.is_file() and target.is_relative_to(build.resolve()):
+                try:
+                    with source.open("rb") as handle:
+                        problem = image_problem(handle.read(MAX_IMAGE_BYTES + 1), source.suffix.lower() == ".svg")
+                except OSError:
+                    continue
+                if problem:
+                    over.append((url, node, problem))
+                    continue
                 target.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(source, target)
 
     @staticmethod
     def _resource_diagnostics(ctx: Context, rendered: Rendered) -> Iterator[Diagnostic]:
         base = ctx.state["base"]
+        over = {url for url, _, _ in ctx.state["over_limit"]}
         for url, node in ctx.state["resources"]:
+            if url in over:
+                continue  # W0608 says why
             absolute = urljoin(base, url)
             if absolute in rendered.refused:
                 yield ctx.document.diagnostic(node, "W0302", f"the print edition does not fetch {url!r}: it is "
@@ -700,7 +821,7 @@ class PdfWriter(Writer[str]):
     def _section_attrs(self, ctx: Context, unit: etree._Element, anchor: bool = True) -> str:
         header: Header = ctx.state["header"]
         number = unit.get("n") or ""
-        title = _NUMBER_PREFIX.sub("", _text_without_notes(unit.find(tei("head")))) or header.main_title
+        title = _NUMBER_PREFIX.sub("", plain_text(unit.find(tei("head")))) or header.main_title
         if len(title) > 48:
             title = title[:47].rsplit(" ", 1)[0] + "…"
         running = " · ".join(p for p in (f"Document {number}" if number else "", title) if p)
@@ -720,17 +841,9 @@ class PdfWriter(Writer[str]):
         inner = lambda: self._phrasing(ctx, content)  # noqa: E731
         if parent_name in ("list", "listBibl"):
             return self._block(ctx, node, "div", self._classes(node, model, "list-head"), inner)
-        if parent_name in ("figure", "table", "lg", "sp", "listPerson", "listPlace", "listOrg"):
+        level = ctx.decisions.heading_level(node)
+        if level is None:  # a caption (of a figure, table, line group…)
             return self._block(ctx, node, "div", self._classes(node, model, "caption"), inner)
-        level = 0
-        for ancestor in node.iterancestors():
-            if local_name(ancestor) in _DIVISIONS:
-                level += 1
-                if ancestor.get("type") == "document":
-                    break
-            if ancestor is ctx.unit:
-                break
-        level = max(level, 1)
         tag = f"h{min(level + 1, 6)}"
         if ctx.state["phrasing"]:
             return self._block(ctx, node, tag, self._classes(node, model, "heading"), inner)
@@ -792,11 +905,8 @@ class PdfWriter(Writer[str]):
         if ctx.state["in_note"]:
             # a note inside a note cannot float again: it stays in its note, in brackets
             return f"<span class='inline-note'> [{self._phrasing(ctx, content)}]</span>"
-        marker = node.get("n")
-        source = node.get("type") == "source" or marker == "0"
-        if not marker:
-            ctx.state["note_number"] += 1
-            marker = str(ctx.state["note_number"])
+        label = ctx.decisions.note(node)
+        marker, source = label.label, label.source
         ctx.state["in_note"] = True
         try:
             inner = self._phrasing(ctx, content)
@@ -814,7 +924,7 @@ class PdfWriter(Writer[str]):
         return f"<div{_attrs(class_='pb-block', id=self._id(node), data_n=number)}>{margin}</div>"
 
     def line_break(self, ctx: Context, node: etree._Element, model: Model, content: Content) -> str:
-        return "<br>"
+        return "" if ctx.decisions.is_joined(node) else "<br>"
 
     def link(self, ctx: Context, node: etree._Element, model: Model, content: Content) -> str:
         targets = (node.get("target") or "").split()
@@ -830,38 +940,29 @@ class PdfWriter(Writer[str]):
         return f"<span class='link'>{inner}</span>"
 
     def alternate(self, ctx: Context, node: etree._Element, model: Model, content: Content) -> str:
-        children = {local_name(child): child for child in node if isinstance(child.tag, str)}
+        alternate = ctx.decisions.alternate(node)
         diplomatic = bool(ctx.option("diplomatic"))
-        for reading, original in (("corr", "sic"), ("reg", "orig")):
-            if reading in children:
-                if original not in children:
-                    return content.of(children[reading])
-                if diplomatic:  # the text as printed; the note gives the correction
-                    shown = content.of(children[original])
-                else:
-                    shown = content.of(children[reading])
-                if ctx.state["in_note"]:
-                    return shown
-                return shown + self._textual_note(ctx, children[reading], children[original], diplomatic)
-        for shown in ("abbr", "sic", "orig", "expan"):
-            if shown in children:
-                return content.of(children[shown])
-        first = next((child for child in node if isinstance(child.tag, str)), None)
-        return content.of(first) if first is not None else ""
+        shown = alternate.shown(diplomatic)
+        rendered = content.of(shown) if shown else content()
+        if alternate.note is not None:
+            rendered += content.of(alternate.note)  # the apparatus: a footnote like any other
+        if alternate.letter and not ctx.state["in_note"]:
+            # the other reading of a correction or regularisation: a lettered note, as the front page says
+            rendered += self._textual_note(ctx, alternate.reading[0], alternate.diplomatic[0], alternate.letter,
+                                           diplomatic)
+        return rendered
 
-    def _textual_note(self, ctx: Context, reading: etree._Element, original: etree._Element,
+    def _textual_note(self, ctx: Context, reading: etree._Element, original: etree._Element, letter: str,
                       diplomatic: bool = False) -> str:
         """The edition's record of a correction: ``reading] original`` in a lettered note."""
-        ctx.state["textual"] += 1
-        letter = _letters(ctx.state["textual"])
         kind = reading.get("type") or original.get("type") or ""
         resp = (reading.get("resp") or "").split()
         names = dict(ctx.state["header"].resp_names)
         who = ", ".join(names.get(r.lstrip("#"), "") for r in resp if names.get(r.lstrip("#")))
         detail = "; ".join(p for p in (kind.replace("-", " "), f"corrected by {who}" if who else "") if p)
         words = "in the original" if local_name(original) == "sic" else "in the original spelling"
-        lemma = _e(_text_without_notes(reading)) or "<i>om.</i>"
-        variant = _e(_text_without_notes(original)) or "<i>om.</i>"
+        lemma = _e(plain_text(reading)) or "<i>om.</i>"
+        variant = _e(plain_text(original)) or "<i>om.</i>"
         if diplomatic:
             return (f"<span{_attrs(class_='tn', data_n=letter)}><span class='original'>{variant}</span>] "
                     f"read <span class='lemma'>{lemma}</span>{f' ({_e(detail)})' if detail else ''}.</span>")
@@ -887,17 +988,22 @@ class PdfWriter(Writer[str]):
     def figure(self, ctx: Context, node: etree._Element, model: Model, content: Content) -> str:
         if local_name(node) == "graphic" or node.get("url"):
             url = node.get("url") or ""
-            description = _text_without_notes(node.find(tei("desc"))) or _text_without_notes(
+            description = plain_text(node.find(tei("desc"))) or plain_text(
                 node.getparent().find(tei("figDesc")) if node.getparent() is not None else None)
             if not url:
                 return ""
+            if url[:5].lower() == "data:":  # an image inside the TEI: checked here, never copied
+                problem = image_problem(_data_url_bytes(url), "svg" in url[:40].lower())
+                if problem:
+                    ctx.state["over_limit"].append((url[:60] + ("…" if len(url) > 60 else ""), node, problem))
+                    return f"<span{_attrs(class_='figure-missing', id=self._id(node))}>[figure not printed]</span>"
             ctx.state["resources"].append((url, node))
             # the alternative text shows when the image cannot be read (and is reported)
             return f"<img{_attrs(src=url, alt='[figure not printed]', title=description or None, id=self._id(node))}>"
         return self._block(ctx, node, "div", self._classes(node, model, "figure"), content)
 
     def gap(self, ctx: Context, node: etree._Element, model: Model, content: Content) -> str:
-        said = _text_without_notes(node.find(tei("desc"))) or node.get("reason") or ""
+        said = plain_text(node.find(tei("desc"))) or node.get("reason") or ""
         shown = f"[{_e(said)}]" if said else "[…]"
         return f"<span{_attrs(class_='gap', id=self._id(node))}>{shown}</span>"
 

@@ -14,11 +14,12 @@ Layout decisions, each taken once here:
 * lists use ``•`` or numbers (numbered lists, ``@rend``/``@type``), except
   subject-like lists, whose items are lines;
 * tables are aligned columns when they fit the width, else ``a | b | c`` lines;
-* notes are endnotes: ``[0]`` at their place (the document's own ``@n``, so
-  the text agrees with the printed volume; otherwise numbered on), their text
-  after the document under "Notes";
-* page breaks are ``[Page 594]`` with ``pages=True`` and a plain word
-  boundary otherwise; ``choice`` gives corr/reg/expan, or sic/orig/abbr when
+* notes are endnotes: ``[0]`` at their place, labelled by the transform stage
+  (:mod:`edition.transforms.stage`: the source's ``@n``, the others numbered
+  by its rule), their text after the document under "Notes";
+* page breaks are ``[Page 594]`` with ``pages=True`` (those printed just before
+  the unit too) and a plain word boundary otherwise; ``choice``, ``app`` and
+  ``subst`` give the stage's reading text, or its diplomatic text when
   ``diplomatic=True``.
 
 The public API is :class:`TextWriter` (registered as ``text``), :func:`plain`
@@ -33,12 +34,13 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar, Union
+from typing import Any, ClassVar
 
 from lxml import etree
 
 from edition.diagnostics import EditionUsageError
 from edition.document import Document, local_name, tei
+from edition.paths import safe_name
 
 from .behaviours import DEFAULT, BehaviourTable, Model
 from .engine import Content, Context, Renderer, UnitResult, Writer, register_writer
@@ -54,12 +56,8 @@ _RECURSION_LIMIT = 10_000
 # XML white space only: a no-break space in the source is content, not layout.
 _XML_SPACE = re.compile(r"[ \t\r\n]+")
 _BLANK_LINES = re.compile(r"\n{3,}")
-_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 _EXTERNAL = re.compile(r"^(?:https?|ftp|mailto):", re.I)
 
-_DIVISIONS = frozenset(tei(name) for name in ("div", "div1", "div2", "div3", "div4", "div5", "div6", "div7"))
-# Heads of these are captions, not titles of a division.
-_CAPTIONED = frozenset(tei(name) for name in ("list", "listBibl", "table", "lg", "figure", "sp", "castList"))
 # Lists whose items are lines of their own, without bullets (FRUS subject and participant lists).
 _UNBULLETED = frozenset({"subject", "simple", "participants", "names", "terms", "toc", "index", "gloss"})
 _NUMBERED = frozenset({"ordered", "numbered", "decimal", "arabic", "1"})
@@ -67,9 +65,6 @@ _NUMBERED = frozenset({"ordered", "numbered", "decimal", "arabic", "1"})
 _LINE_CLASSES = frozenset({"dateline", "salute", "signed", "addr-line", "verse-line", "byline",
                            "title-part", "doc-imprint", "trailer"})
 _GROUP_CLASSES = frozenset({"opener", "closer", "address", "line-group", "speech", "doc-title", "title-page"})
-# choice branches, most preferred first
-_READING = ("corr", "reg", "expan")
-_DIPLOMATIC = ("sic", "orig", "abbr")
 
 
 class _Call(str):
@@ -99,7 +94,7 @@ class Block:
     underline: str = ""
 
 
-Part = Union[str, Block]
+Part = str | Block
 Fragment = list[Part]
 
 
@@ -332,11 +327,14 @@ class TextWriter(Writer[Fragment]):
         width = _width(options.get("width", DEFAULT_WIDTH))
         renderer = Renderer(self, document, self.behaviours, options=options, unit=unit)
         with _deep_enough():
-            fragment = _with_notes(renderer.ctx, lambda: renderer.render(unit), "Notes")
+            # page breaks printed just before the unit belong to it (the stage says which)
+            before = renderer.decisions.breaks_before(unit)
+            fragment = _with_notes(renderer.ctx, lambda: [
+                *(part for pb in before for part in renderer.render(pb)), *renderer.render(unit)], "Notes")
             text = layout(fragment, width)
         ref = document.ref_of(unit)
         base = options.get("basename") or ref or Path(document.path).stem or "text"
-        name = _SAFE_NAME.sub("-", str(base)).strip("-.") or "text"
+        name = safe_name(str(base), default="text")
         record = {"format": self.format, "file": f"{name}{self.suffix}", "ref": ref,
                   "title": _title(document, unit, options),
                   "notes": renderer.ctx.state.get("note_count", 0), "lines": text.count("\n") + 1}
@@ -367,12 +365,11 @@ class TextWriter(Writer[Fragment]):
         return [_block("division", content())]
 
     def heading(self, ctx: Context, node: etree._Element, model: Model, content: Content) -> Fragment:
-        parent = node.getparent()
-        if parent is not None and parent.tag in _CAPTIONED:
+        level = ctx.decisions.heading_level(node)
+        if level is None:  # a caption (of a list, table, figure…)
             return [_block("line", content(), tight=True)]
         if ctx.option("plain"):
             return [_block("heading", content())]
-        level = _division_level(node, ctx.unit)
         return [_block("heading", content(), underline="=" if level <= 1 else "-")]
 
     def paragraph(self, ctx: Context, node: etree._Element, model: Model, content: Content) -> Fragment:
@@ -384,17 +381,25 @@ class TextWriter(Writer[Fragment]):
     def list(self, ctx: Context, node: etree._Element, model: Model, content: Content) -> Fragment:
         parts: Fragment = []
         label: Block | None = None
+        loose: Fragment = []  # text between the items: XML layout, or words out of place (kept as a line)
         for part in content():
-            if isinstance(part, Block) and part.kind == "label":
+            if not isinstance(part, Block):
+                loose.append(part)
+                continue
+            if _has_text(loose):
+                parts.append(_block("item", loose, tight=True))
+            loose = []
+            if part.kind == "label":
                 if label is not None:
                     parts.append(_block("item", label.parts, tight=True))
                 label = part
-            elif isinstance(part, Block) and part.kind == "item" and label is not None:
+            elif part.kind == "item" and label is not None:
                 parts.append(_labelled(label, part))
                 label = None
-            elif isinstance(part, Block):
+            else:
                 parts.append(part)
-            # white space between items is XML layout
+        if _has_text(loose):
+            parts.append(_block("item", loose, tight=True))
         if label is not None:
             parts.append(_block("item", label.parts, tight=True))
         return [_block("list", parts, compact=True)]
@@ -422,22 +427,14 @@ class TextWriter(Writer[Fragment]):
         notes: list[_Note] | None = ctx.state.get("notes")
         if notes is None:
             return []  # plain passage text (citations): notes are not part of the quoted passage
-        number = node.get("n")
-        if number is None or not number.strip():
-            ctx.state["auto"] = ctx.state.get("auto", 0) + 1
-            number = str(ctx.state["auto"])
-        else:
-            number = _space(number).strip()
-            if number.isdigit():
-                ctx.state["auto"] = int(number)
-        entry = _Note(f"[{number}]", [])
+        entry = _Note(f"[{ctx.decisions.note(node).label}]", [])
         notes.append(entry)  # before its content: a note inside this note comes after it
         ctx.state["note_count"] = ctx.state.get("note_count", 0) + 1
         entry.parts = content()
         return [_Call(entry.marker)]
 
     def page_break(self, ctx: Context, node: etree._Element, model: Model, content: Content) -> Fragment:
-        joined = node.get("break") == "no"
+        joined = ctx.decisions.is_joined(node)
         if not ctx.option("pages"):
             return [] if joined else [" "]
         number = _space(node.get("n") or "").strip()
@@ -445,7 +442,7 @@ class TextWriter(Writer[Fragment]):
         return [marker] if joined else [f" {marker} "]
 
     def line_break(self, ctx: Context, node: etree._Element, model: Model, content: Content) -> Fragment:
-        return [HARD_BREAK]
+        return [] if ctx.decisions.is_joined(node) else [HARD_BREAK]
 
     def link(self, ctx: Context, node: etree._Element, model: Model, content: Content) -> Fragment:
         parts = content()
@@ -460,12 +457,12 @@ class TextWriter(Writer[Fragment]):
         return parts
 
     def alternate(self, ctx: Context, node: etree._Element, model: Model, content: Content) -> Fragment:
-        branches = [child for child in node if isinstance(child.tag, str)]
-        if not branches:
-            return content()
-        wanted = _DIPLOMATIC if ctx.option("diplomatic") else _READING
-        chosen = next((b for name in wanted for b in branches if local_name(b) == name), branches[0])
-        return content.of(chosen)
+        alternate = ctx.decisions.alternate(node)
+        shown = alternate.shown(bool(ctx.option("diplomatic")))
+        parts = content.of(shown) if shown else content()
+        if alternate.note is not None:
+            parts = parts + content.of(alternate.note)  # the apparatus: a note like any other
+        return parts
 
     def quote(self, ctx: Context, node: etree._Element, model: Model, content: Content) -> Fragment:
         return content()  # the quotation marks are the source's own text
@@ -493,10 +490,14 @@ class TextWriter(Writer[Fragment]):
         for child in described:
             parts += _inline(content.of(child))
         marker = _block("para", ["[Figure: ", *parts, "]"] if _has_text(parts) else ["[Figure]"], tight=True)
-        return [_block("division", [marker, *(content.of(others) if others else [])])]
+        # text standing in the figure itself is not TEI (a figure holds elements), but it is kept
+        loose = [_space(text).strip() for text in (node.text, *(child.tail for child in node)) if text and text.strip()]
+        kept = [_block("para", [" ".join(loose)])] if loose else []
+        return [_block("division", [marker, *kept, *(content.of(others) if others else [])])]
 
     def gap(self, ctx: Context, node: etree._Element, model: Model, content: Content) -> Fragment:
-        return ["[…]"]
+        described = content()  # a desc of what is missing, shown as the print edition shows it
+        return ["[", *described, "]"] if _has_text(described) else ["[…]"]
 
     def metadata(self, ctx: Context, node: etree._Element, model: Model, content: Content) -> Fragment:
         # Plain text has no place for the header: the table routes teiHeader to
@@ -540,13 +541,13 @@ def _with_notes(ctx: Context, render: Any, heading: str) -> Fragment:
     """Render with a fresh note list and numbering; the notes follow as endnotes."""
     if ctx.option("plain") and not ctx.option("notes"):
         return render()
-    saved = ctx.state.get("notes"), ctx.state.get("auto", 0)
-    ctx.state["notes"], ctx.state["auto"] = [], 0
+    saved = ctx.state.get("notes")
+    ctx.state["notes"] = []
     try:
         parts = render()
         notes: list[_Note] = ctx.state["notes"]
     finally:
-        ctx.state["notes"], ctx.state["auto"] = saved
+        ctx.state["notes"] = saved
     if not notes:
         return parts
     endnotes = [_block("heading", [heading], underline="" if ctx.option("plain") else "-")]
@@ -591,16 +592,6 @@ def _item_marker(item: etree._Element) -> str:
     if kind in _UNBULLETED or rend & {"none", "simple", "inline", "right"}:
         return ""
     return "• "
-
-
-def _division_level(head: etree._Element, unit: etree._Element | None) -> int:
-    level = 0
-    for ancestor in head.iterancestors():
-        if ancestor.tag in _DIVISIONS:
-            level += 1
-        if ancestor is unit:
-            break
-    return level
 
 
 def _target_text(document: Document, target: str) -> str:

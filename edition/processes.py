@@ -1,0 +1,135 @@
+"""Worker processes that die with the build, and signals that stop it cleanly.
+
+A build's workers are forked; without care, a SIGTERM or SIGKILL to the main
+process leaves them running, orphaned, writing into a folder nobody will swap
+in, and Ctrl-C prints one traceback per worker.  So:
+
+- every worker asks the kernel to kill it when its parent dies
+  (``PR_SET_PDEATHSIG``), and ignores SIGINT and SIGTERM sent to the whole
+  process group: the main process decides, and kills the workers itself;
+- the main process turns SIGTERM into :class:`Terminated`, a
+  ``KeyboardInterrupt``, so that the same ``finally`` blocks that clean up after
+  Ctrl-C clean up after ``kill``; the command exits 130 or 143 without a traceback;
+- temporary folders carry the process id of their maker, so that the next run
+  removes those of a process that no longer exists (after a SIGKILL, which no
+  handler can see).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import multiprocessing
+import os
+import re
+import shutil
+import signal
+import tempfile
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from types import FrameType
+
+_PR_SET_PDEATHSIG = 1
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread like Ctrl-C's KeyboardInterrupt."""
+
+    exit_code = 143
+
+
+def interrupted_exit_code(error: KeyboardInterrupt) -> int:
+    return getattr(error, "exit_code", 130)
+
+
+def _raise_terminated(number: int, frame: FrameType | None) -> None:
+    raise Terminated()
+
+
+@contextlib.contextmanager
+def signals_as_interrupts() -> Iterator[None]:
+    """SIGTERM raises :class:`Terminated` while the block runs (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    before = signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, before)
+
+
+def worker_setup(parent: int) -> None:
+    """Initializer of every worker process (runs first, in the child)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # pragma: no cover - not Linux
+        pass
+    if os.getppid() != parent:  # the parent died before prctl: nobody will read our work
+        os._exit(1)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
+
+
+@contextlib.contextmanager
+def signals_blocked() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM while workers are forked, so that none of them is born
+    between the fork and :func:`worker_setup` with Python's own handlers (a traceback
+    each); a signal that arrives meanwhile is delivered to the main process after."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+def kill_workers() -> None:
+    """Kill this process's multiprocessing children now (an interrupted build)."""
+    children = multiprocessing.active_children()
+    for child in children:
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            child.kill()
+    for child in children:
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            child.join(5)
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+#: Prefix of the print route's temporary folders; the process id follows.
+PRINT_PREFIX = "edition-print-"
+_OWNED = re.compile(rf"^{re.escape(PRINT_PREFIX)}(\d+)-")
+
+
+def temporary_folder() -> tempfile.TemporaryDirectory[str]:
+    """A temporary folder named after this process, for :func:`clean_dead_temporaries`."""
+    return tempfile.TemporaryDirectory(prefix=f"{PRINT_PREFIX}{os.getpid()}-")
+
+
+def clean_dead_temporaries() -> None:
+    """Remove print temporary folders whose process is gone (a SIGKILLed build)."""
+    root = Path(tempfile.gettempdir())
+    try:
+        entries = list(os.scandir(root))
+    except OSError:
+        return
+    for entry in entries:
+        found = _OWNED.match(entry.name)
+        if found and not alive(int(found.group(1))):
+            with contextlib.suppress(OSError):
+                if entry.is_dir(follow_symlinks=False) and entry.stat(follow_symlinks=False).st_uid == os.getuid():
+                    shutil.rmtree(entry.path, ignore_errors=True)

@@ -1,0 +1,162 @@
+"""What a query may do: functions that reach outside the inputs, characters, and budgets.
+
+- Functions that read files, URLs or the environment (:data:`REFUSED`) are
+  refused (E0505) unless enabled by name (``--allow doc``): a query over an
+  edition should answer from the edition, and a shared query file should not
+  be able to read ``/etc/passwd`` or ``$HOME`` on the machine that runs it.
+  ``function-lookup`` is refused with them, since it can reach any of them
+  by name at run time.
+- Characters that XML 1.0 does not allow (U+0001…) are refused, located.
+- Nesting deeper than :data:`MAX_NESTING` brackets is refused before any
+  engine's parser recurses on it.
+- :func:`watchdog` bounds a whole run in time and memory: when either is
+  exceeded it reports E0504 and ends the process with exit 1 (an engine
+  evaluating in native code cannot be interrupted more gently).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterable
+
+__all__ = ["REFUSED", "MAX_NESTING", "refused_functions", "invalid_character", "nesting_depth", "watchdog",
+           "DEFAULT_TIMEOUT", "DEFAULT_LIMIT", "DEFAULT_MEMORY_MB"]
+
+#: Refused unless enabled, and why.
+REFUSED: dict[str, str] = {
+    "doc": "reads an XML file or URL",
+    "doc-available": "probes files and URLs",
+    "collection": "reads a collection of files",
+    "uri-collection": "lists files",
+    "unparsed-text": "reads a text file or URL",
+    "unparsed-text-lines": "reads a text file or URL",
+    "unparsed-text-available": "probes files and URLs",
+    "json-doc": "reads a JSON file or URL",
+    "environment-variable": "reads the environment (secrets live there)",
+    "available-environment-variables": "lists the environment",
+    "function-lookup": "finds any function by name at run time, the refused ones too",
+    "transform": "runs an XSLT transformation that can read and write files",
+    "load-xquery-module": "loads code from a file",
+}
+
+DEFAULT_TIMEOUT = 60.0
+#: Items in one result before the rest is cut (E0504): a million hits is past reading.
+DEFAULT_LIMIT = 1_000_000
+DEFAULT_MEMORY_MB = 4096
+#: Brackets nested deeper than this are refused: the engines' parsers recurse on them.
+MAX_NESTING = 10_000
+
+_LITERAL_OR_COMMENT = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"")
+_NAMES = "|".join(sorted((re.escape(name) for name in REFUSED), key=len, reverse=True))
+_CALL = re.compile(
+    r"(?<![\w.\-:}])(?:fn:|Q\{http://www\.w3\.org/2005/xpath-functions\})?"
+    rf"({_NAMES})\s*(?:\(|#)")
+_SAXON = re.compile(r"(?<![\w.\-])(?:saxon:|Q\{http://saxon\.sf\.net/\})[\w.\-]+\s*(?:\(|#)")
+
+
+def _blank(expression: str) -> str:
+    """The expression with string literals and comments blanked (same length, same offsets)."""
+    out: list[str] = []
+    depth = 0
+    index = 0
+    length = len(expression)
+    while index < length:
+        if expression.startswith("(:", index):
+            depth += 1
+            out.append("  ")
+            index += 2
+            continue
+        if depth and expression.startswith(":)", index):
+            depth -= 1
+            out.append("  ")
+            index += 2
+            continue
+        if depth:
+            out.append("\n" if expression[index] == "\n" else " ")
+            index += 1
+            continue
+        match = _LITERAL_OR_COMMENT.match(expression, index)
+        if match:
+            out.append(" " * len(match.group(0)))
+            index = match.end()
+            continue
+        out.append(expression[index])
+        index += 1
+    return "".join(out)
+
+
+def refused_functions(expression: str, allowed: Iterable[str] = ()) -> list[tuple[str, int]]:
+    """(function name, offset) of each call or reference to a refused function."""
+    blank = _blank(expression)
+    allow = set(allowed)
+    found = [(m.group(1), m.start()) for m in _CALL.finditer(blank) if m.group(1) not in allow]
+    found += [(m.group(0).split("(")[0].split("#")[0].strip(), m.start()) for m in _SAXON.finditer(blank)]
+    return sorted(found, key=lambda pair: pair[1])
+
+
+_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def invalid_character(expression: str) -> int:
+    """Offset of the first character XML 1.0 does not allow, or -1."""
+    match = _INVALID.search(expression)
+    return match.start() if match else -1
+
+
+def nesting_depth(expression: str) -> tuple[int, int]:
+    """(deepest bracket nesting, offset where it is first reached) outside literals and comments."""
+    depth = deepest = 0
+    where = 0
+    for index, char in enumerate(_blank(expression)):
+        if char in "([{":
+            depth += 1
+            if depth > deepest:
+                deepest, where = depth, index
+        elif char in ")]}":
+            depth -= 1
+    return deepest, where
+
+
+def line_column(expression: str, offset: int) -> tuple[int, int]:
+    before = expression[:offset]
+    return before.count("\n") + 1, offset - (before.rfind("\n") + 1) + 1
+
+
+def _resident_mb() -> float:
+    try:
+        with open("/proc/self/statm", "rb") as statm:
+            pages = int(statm.read().split()[1])
+        return pages * os.sysconf("SC_PAGE_SIZE") / 1e6
+    except (OSError, ValueError, IndexError):  # not Linux: the memory bound is off
+        return 0.0
+
+
+def watchdog(timeout: float, memory_mb: float, stop: Callable[[str], None]) -> Callable[[], None]:
+    """Watch the run from a thread; when it has run ``timeout`` seconds or holds more than
+    ``memory_mb`` MB, call ``stop(reason)`` (which reports) and end the process with exit 1.
+    Returns a function that ends the watch."""
+    done = threading.Event()
+    start = time.monotonic()
+
+    def watch() -> None:
+        while not done.wait(0.05):
+            reason = ""
+            if timeout and time.monotonic() - start > timeout:
+                reason = f"the query ran longer than its time budget of {timeout:g} s (--timeout)"
+            elif memory_mb and _resident_mb() > memory_mb:
+                reason = f"the query used more than its memory budget of {memory_mb:g} MB (--max-memory)"
+            if reason:
+                try:
+                    stop(reason)
+                    sys.stdout.flush()
+                    sys.stderr.flush()
+                finally:
+                    os._exit(1)
+
+    thread = threading.Thread(target=watch, name="query-watchdog", daemon=True)
+    thread.start()
+    return done.set

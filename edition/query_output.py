@@ -1,0 +1,240 @@
+"""How ``edition query`` prints hits: text, XML, JSON, CSV, counts and keyword in context.
+
+JSON is a list of hit records; a value that is not a string keeps its JSON
+form (numbers, booleans, maps as objects, arrays as arrays: the XPath 3.1
+JSON output method, see :func:`edition.query_values.to_json`).  A file that
+failed adds an ``{"error": {...}}`` record, so stdout stays one JSON
+document whatever happens.  CSV cells that a spreadsheet would run as a
+formula (``=``, ``+``, ``-``, ``@``, tab, carriage return first) are
+prefixed with ``'`` as OWASP recommends.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .diagnostics import Diagnostic
+from .query_hits import Hit
+
+if TYPE_CHECKING:
+    from .queries import NamedQuery
+    from .query import FileResult
+
+__all__ = ["FORMATS", "CSV_FIELDS", "Output", "text_line", "xml_hit", "kwic", "kwic_line", "csv_cell",
+           "error_record", "write_results"]
+
+FORMATS = ("text", "xml", "json", "csv")
+CSV_FIELDS = ("file", "ref", "line", "column", "xpath", "type", "value")
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+
+
+#: Whether a JSON array of hits is open on stdout and how many records it has (so that a
+#: run stopped by its budget can close it: stdout stays one JSON document).
+JSON_STATE: dict[str, int] = {"open": 0, "items": 0}
+
+
+def csv_cell(value: Any) -> Any:
+    """A CSV cell a spreadsheet will show, not run: text starting with ``=``, ``+``, ``-``,
+    ``@``, tab or carriage return gets a leading ``'`` (OWASP, CSV injection)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def error_record(diagnostic: Diagnostic) -> dict[str, Any]:
+    """The JSON error object: ``{"error": {"code", "severity", "message", "file", "line", "column"}}``."""
+    return {"error": {"code": diagnostic.code, "severity": str(diagnostic.severity), "message": diagnostic.message,
+                      "file": diagnostic.path, "line": diagnostic.line, "column": diagnostic.column}}
+
+
+
+
+def text_line(hit: Hit) -> str:
+    """``file:line:col: ref: value [xpath]`` (compiler style, like diagnostics); atomic: ``file: value``."""
+    value = " ".join(hit.value.split())
+    if not hit.xpath:
+        return f"{hit.file}: {value}"
+    ref = f"{hit.ref}: " if hit.ref else ""
+    return f"{hit.file}:{hit.line}:{hit.column}: {ref}{value} [{hit.xpath}]"
+
+
+def xml_hit(hit: Hit) -> str:
+    """One ``<hit>`` element with the location as attributes and the serialized node inside."""
+    attributes = " ".join(f'{name}="{_escape(str(getattr(hit, name)))}"'
+                          for name in ("file", "ref", "line", "column", "xpath", "type", "key")
+                          if getattr(hit, name) not in ("", None) or name in ("file", "type"))
+    return f"<hit {attributes}>{hit.markup or _escape(hit.value)}</hit>"
+
+
+def kwic(hit: Hit, word: str, words: int = 5) -> list[tuple[str, str, str]]:
+    """Keyword-in-context: (left, keyword, right) for each whole-word match of ``word`` in the hit.
+
+    The contexts keep the space, or its absence, next to the keyword, so
+    that ``Khrushchev’s`` reads ``[Khrushchev]’s``.
+    """
+    text = " ".join(hit.value.split())
+    found: list[tuple[str, str, str]] = []
+    pattern = re.compile(rf"(?<!\w){re.escape(word)}(?!\w)", re.IGNORECASE)
+    for match in pattern.finditer(text):
+        before, after = text[:match.start()], text[match.end():]
+        # a chunk touching the keyword (’s, a comma, an opening quote) belongs to its word
+        left_words = before.split()
+        right_words = after.split()
+        left_take = words + (0 if before.endswith(" ") or not before else 1)
+        right_take = words + (0 if after.startswith(" ") or not after else 1)
+        left = " ".join(left_words[-left_take:]) + (" " if before.endswith(" ") else "")
+        right = (" " if after.startswith(" ") else "") + " ".join(right_words[:right_take])
+        found.append((left, match.group(0), right))
+    return found
+
+
+def kwic_line(hit: Hit, left: str, keyword: str, right: str, width: int) -> str:
+    """A KWIC line, the keyword column aligned by padding the left context to ``width``."""
+    if len(left) > width:
+        left = "…" + left[-(width - 1):]
+    ref = f"{hit.ref}: " if hit.ref else ""
+    return f"{hit.file}:{hit.line}:{hit.column}: {ref}{left:>{width}}[{keyword}]{right}"
+
+
+# -- writing results ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Output:
+    """How ``edition query`` prints: a format, or counts, or keyword-in-context lines."""
+
+    format: str = "text"
+    count: bool = False
+    kwic: str = ""
+    kwic_words: int = 5
+
+
+def write_results(results: Iterable[FileResult], output: Output, out: Callable[[str], Any],
+                  err: Callable[[str], Any],
+                  named: NamedQuery | None = None) -> int:
+    """Print results as they stream in (grouped and sorted named queries wait for all files).
+
+    ``out`` and ``err`` are callables taking one line.  Returns the exit
+    code: 1 when any file had a diagnostic, else 0.
+    """
+    from .queries import SHOWN_REFS, group_hits, sort_hits
+
+    failed = False
+    files = 0
+    total = 0
+    errors: list[Diagnostic] = []  # JSON: printed as error records, stdout stays one document
+
+    def checked(stream: Iterable[FileResult]) -> Iterable[FileResult]:
+        nonlocal failed, files, total
+        for result in stream:
+            files += 1
+            total += len(result.hits)
+            for diagnostic in result.diagnostics:
+                failed = True
+                err(str(diagnostic))
+                errors.append(diagnostic)
+            yield result
+
+    results = checked(results)
+    if output.count:
+        # a file that failed has no count: its diagnostic on stderr says why
+        counts = [(r.path, len(r.hits)) for r in results if not r.diagnostics]
+        if len(counts) == 1 and files == 1:
+            out(str(counts[0][1]))
+        else:
+            for path, number in counts:
+                out(f"{number}\t{path}")
+            out(f"{sum(n for _, n in counts)}\ttotal")
+        return 1 if failed else 0
+
+    if named is not None and named.group:
+        collected = list(results)
+        groups = group_hits(collected)
+        with_file = len(collected) > 1
+        if output.format == "json":
+            out(json.dumps([g.as_dict(with_file) for g in groups], ensure_ascii=False, indent=1))
+        elif output.format == "csv":
+            buffer = io.StringIO()
+            writer = csv.writer(buffer, lineterminator="\n")
+            writer.writerow(("count", "key", "label", "refs"))
+            for g in groups:
+                writer.writerow([csv_cell(v) for v in (g.count, g.key, g.label, " ".join(g.refs(with_file)))])
+            out(buffer.getvalue().rstrip("\n"))
+        elif output.format == "xml":
+            out('<?xml version="1.0" encoding="UTF-8"?>')
+            out(f'<groups query="{_attr(named.name)}">')
+            for g in groups:
+                out(f'<group key="{_attr(g.key)}" label="{_attr(g.label)}" count="{g.count}">')
+                for hit in g.hits:
+                    out(xml_hit(hit))
+                out("</group>")
+            out("</groups>")
+        else:
+            width = max((len(g.label) for g in groups), default=0)
+            for g in groups:
+                out(f"{g.count:>5}  {g.label:<{width}}  {g.key or '-'}  {g.places(SHOWN_REFS)}".rstrip())
+        return 1 if failed else 0
+
+    hits: Iterable[Hit] = (hit for result in results for hit in result.hits)
+    if named is not None and named.sort:
+        hits = sort_hits(list(hits))
+
+    if output.kwic:
+        width = max(24, 12 * output.kwic_words)
+        for hit in hits:
+            for left, keyword, right in kwic(hit, output.kwic, output.kwic_words):
+                if output.format == "json":
+                    out(json.dumps({"file": hit.file, "ref": hit.ref, "line": hit.line, "xpath": hit.xpath,
+                                    "left": left, "keyword": keyword, "right": right}, ensure_ascii=False))
+                else:
+                    out(kwic_line(hit, left, keyword, right, width))
+        return 1 if failed else 0
+
+    if output.format == "json":
+        first = True
+        out("[")
+        JSON_STATE.update(open=1, items=0)
+        for hit in hits:
+            record = json.dumps(hit.as_dict(), ensure_ascii=False)
+            out(record if first else "," + record)
+            first = False
+            JSON_STATE["items"] += 1
+        for diagnostic in errors:
+            record = json.dumps(error_record(diagnostic), ensure_ascii=False)
+            out(record if first else "," + record)
+            first = False
+        out("]")
+        JSON_STATE.update(open=0)
+    elif output.format == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(CSV_FIELDS)
+        out(buffer.getvalue().rstrip("\n"))
+        for hit in hits:
+            buffer.seek(0)
+            buffer.truncate()
+            writer.writerow([csv_cell(getattr(hit, name)) for name in CSV_FIELDS])
+            out(buffer.getvalue().rstrip("\n"))
+    elif output.format == "xml":
+        out('<?xml version="1.0" encoding="UTF-8"?>')
+        out("<hits>")
+        for hit in hits:
+            out(xml_hit(hit))
+        out("</hits>")
+    else:
+        for hit in hits:
+            out(text_line(hit))
+    return 1 if failed else 0
+
+
+def _attr(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace('"', "&quot;")
+

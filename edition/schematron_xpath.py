@@ -1,0 +1,541 @@
+"""XPath 3.1 for Schematron: elementpath with an index, safe documents and a budget.
+
+elementpath is exact but walks the whole document for ``preceding::`` and ``following::``
+(each call iterates from the root) and materialises a whole axis before a ``[1]``; a
+Schematron rule firing on every page break with ``preceding::text()[1]`` would take minutes
+on a FRUS volume.  Three things make it fit, each meaning exactly what elementpath means:
+
+- :class:`NodeIndex`: every node of the document in document order, by kind and name, with
+  the last descendant of each element; built once per document (as Saxon's tree has one).
+- :func:`optimise`: a compiled expression's ``preceding::T`` / ``following::T`` steps (T a
+  name or kind test) answer from the index by bisection, and ``AXIS::T[pred…][N]`` walks the
+  axis lazily in axis order and stops at the N-th node.  Nodes of any other tree take
+  elementpath's own path.
+- :class:`Budget`: every axis walk and function call ticks it; past its deadline or depth the
+  evaluation stops with :class:`SchematronLimit`, so a hostile schema is refused, not endured.
+
+Documents: ``doc()``/``doc-available()``/``document()`` read local files inside the
+folders they are allowed (the schema's and the validated file's), parsed as safely as our
+inputs; anything else (another folder, the network) is unavailable and its refusal is kept
+to be named in the diagnostic.
+"""
+
+from __future__ import annotations
+
+import time
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterator, Mapping
+from copy import copy
+from pathlib import Path
+from types import MethodType
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import elementpath
+from elementpath import XPathContext, XPathNode
+from elementpath.xpath3 import XPath31Parser
+from lxml import etree
+
+from . import query as _query  # noqa: F401  (mends elementpath's string values of mixed content)
+
+#: Default wall-clock budget of one schema on one document, and the deepest call nesting.
+DEFAULT_SECONDS = 600.0
+MAX_CALL_DEPTH = 64
+MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
+
+
+class SchematronLimit(Exception):
+    """The evaluation went past its budget (time, call depth)."""
+
+
+class Budget:
+    """Wall-clock deadline and call depth of one run; ``tick()`` is cheap."""
+
+    def __init__(self, seconds: float = DEFAULT_SECONDS, max_depth: int = MAX_CALL_DEPTH) -> None:
+        self.seconds = seconds
+        self.max_depth = max_depth
+        self.deadline = time.monotonic() + seconds
+        self.depth = 0
+        self._ticks = 0
+
+    def restart(self) -> None:
+        self.deadline = time.monotonic() + self.seconds
+        self.depth = 0
+
+    def tick(self) -> None:
+        self._ticks += 1
+        if self._ticks & 255 == 0 and time.monotonic() > self.deadline:
+            raise SchematronLimit(f"the evaluation took longer than its limit of {self.seconds:g} s")
+
+
+class BudgetContext(XPathContext):
+    """An XPathContext whose node walks tick the run's budget."""
+
+    budget: Budget
+
+    def iter_descendants(self, axis: str | None = None) -> Any:
+        self.budget.tick()
+        return super().iter_descendants(axis)
+
+    def iter_preceding(self) -> Any:
+        self.budget.tick()
+        return super().iter_preceding()
+
+    def iter_followings(self) -> Any:
+        self.budget.tick()
+        return super().iter_followings()
+
+    def iter_children_or_self(self) -> Any:
+        self.budget.tick()
+        return super().iter_children_or_self()
+
+
+# -- the index -------------------------------------------------------------------
+
+def _key_of(node: Any) -> tuple[str, str]:
+    if isinstance(node, elementpath.ElementNode):
+        return ("e", node.name or "")
+    if isinstance(node, elementpath.TextNode):
+        return ("t", "")
+    if isinstance(node, elementpath.CommentNode):
+        return ("c", "")
+    if isinstance(node, elementpath.ProcessingInstructionNode):
+        return ("pi", node.name or "")
+    return ("d", "")
+
+
+class NodeIndex:
+    """The nodes of one document (attributes apart) in document order, by kind and name."""
+
+    def __init__(self, root: Any) -> None:
+        self.root = root
+        self.nodes: list[Any] = []
+        self.ids: set[int] = set()
+        self.end: dict[int, int] = {}  # id(element) -> position of its last descendant
+        self._by_key: dict[tuple[str, str], list[Any]] = {}
+        self._positions: dict[tuple[str, str], list[int]] = {}
+        self._attributes: dict[tuple[str, str], list[Any]] | None = None
+        stack: list[Any] = []
+        for node in root.iter_descendants():
+            position = node.position
+            while stack and not self._inside(node, stack[-1]):
+                self.end[id(stack.pop())] = self._last
+            self.nodes.append(node)
+            self.ids.add(id(node))
+            self._last = position
+            key = _key_of(node)
+            self._by_key.setdefault(key, []).append(node)
+            if key[0] == "e":
+                self._by_key.setdefault(("e", "*"), []).append(node)
+            if key[0] == "pi":
+                self._by_key.setdefault(("pi", "*"), []).append(node)
+            if key[0] != "d":
+                self._by_key.setdefault(("n", ""), []).append(node)
+            if node.children:
+                stack.append(node)
+        while stack:
+            self.end[id(stack.pop())] = self._last
+
+    @staticmethod
+    def _inside(node: Any, ancestor: Any) -> bool:
+        parent = node.parent
+        while parent is not None:
+            if parent is ancestor:
+                return True
+            parent = parent.parent
+        return False
+
+    def nodes_for(self, key: tuple[str, str]) -> list[Any]:
+        if key[0] == "a":
+            return self._attribute_index().get(key, [])
+        return self._by_key.get(key, [])
+
+    def _attribute_index(self) -> dict[tuple[str, str], list[Any]]:
+        if self._attributes is None:
+            self._attributes = {}
+            for element in self._by_key.get(("e", "*"), []):
+                for attribute in element.attributes or ():
+                    self._attributes.setdefault(("a", attribute.name), []).append(attribute)
+                    self._attributes.setdefault(("a", "*"), []).append(attribute)
+        return self._attributes
+
+    def positions(self, key: tuple[str, str]) -> list[int]:
+        found = self._positions.get(key)
+        if found is None:
+            found = self._positions[key] = [node.position for node in self.nodes_for(key)]
+        return found
+
+    def holds(self, item: Any) -> bool:
+        if isinstance(item, elementpath.AttributeNode | elementpath.NamespaceNode):
+            item = item.parent
+        return id(item) in self.ids
+
+    def preceding(self, item: Any, key: tuple[str, str]) -> list[Any]:
+        """``preceding::T`` of ``item`` in document order."""
+        if isinstance(item, elementpath.AttributeNode | elementpath.NamespaceNode):
+            item = item.parent
+        nodes = self.nodes_for(key)
+        before = nodes[:bisect_left(self.positions(key), item.position)]
+        if key[0] in ("t", "c", "pi"):
+            return before
+        ancestors = set()
+        parent = item.parent
+        while parent is not None:
+            ancestors.add(id(parent))
+            parent = parent.parent
+        return [node for node in before if id(node) not in ancestors]
+
+    def descendants(self, items: list[Any], key: tuple[str, str], with_self: bool = False) -> list[Any]:
+        """``descendant::T`` (or ``descendant-or-self::T``) of ``items``, in document order, once each."""
+        if key[0] == "a":
+            return self._descendant_attributes(items, key)
+        positions = self.positions(key)
+        nodes = self.nodes_for(key)
+        ranges = sorted((item.position, self.end.get(id(item), item.position)) for item in items)
+        found: list[Any] = []
+        reach = -1
+        for begin, end in ranges:
+            if end <= reach:
+                continue  # inside a range already taken
+            start = max(begin, reach)
+            low = bisect_left(positions, start) if with_self and start == begin else bisect_right(positions, start)
+            found.extend(nodes[low:bisect_right(positions, end)])
+            reach = end
+        return found
+
+    def _descendant_attributes(self, items: list[Any], key: tuple[str, str]) -> list[Any]:
+        elements = self.descendants(items, ("e", "*"), with_self=True)
+        name = key[1]
+        return [attribute for element in elements for attribute in element.attributes or ()
+                if name == "*" or attribute.name == name]
+
+    def following(self, item: Any, key: tuple[str, str]) -> list[Any]:
+        """``following::T`` of ``item`` in document order."""
+        if isinstance(item, elementpath.AttributeNode | elementpath.NamespaceNode):
+            after = item.parent.position
+        else:
+            after = self.end.get(id(item), item.position)
+        nodes = self.nodes_for(key)
+        return nodes[bisect_right(self.positions(key), after):]
+
+
+# -- compiled expressions made to fit ---------------------------------------------
+
+_FAST_AXES = {"preceding": True, "following": False}
+_WALKED_AXES = {"preceding": True, "following": False, "preceding-sibling": True,
+                "following-sibling": False}
+
+
+class _Fallback(Exception):
+    """The shortcut does not apply to this evaluation; elementpath's own way does."""
+
+
+def _test_key(token: Any, namespaces: Mapping[str, str]) -> tuple[str, str] | None:
+    """The index key of a node test: ``tei:p``, ``p``, ``*``, ``text()``, ``node()``…"""
+    symbol = token.symbol
+    if symbol == "(name)":
+        return ("e", token.value)
+    if symbol == ":" and len(token) == 2 and token[1].symbol == "(name)" and token[0].symbol == "(name)":
+        uri = namespaces.get(token[0].value)
+        return ("e", f"{{{uri}}}{token[1].value}") if uri else None
+    if symbol == "*" and len(token) == 0:
+        return ("e", "*")
+    if token.label == "kind test" and len(token) == 0:
+        return {"text": ("t", ""), "node": ("n", ""), "comment": ("c", ""),
+                "element": ("e", "*"), "processing-instruction": ("pi", "*")}.get(symbol)
+    return None
+
+
+def _mentions_focus(token: Any) -> bool:
+    if token.symbol in ("position", "last"):
+        return True
+    return any(_mentions_focus(child) for child in token)
+
+
+def _numeric(value: Any) -> bool:
+    if isinstance(value, list) and len(value) == 1:
+        value = value[0]
+    return isinstance(value, int | float) and not isinstance(value, bool) or type(value).__name__ == "Decimal"
+
+
+def optimise(token: Any, index_of: Callable[[], NodeIndex | None], namespaces: Mapping[str, str]) -> None:
+    """Give the fitting steps of a compiled expression their indexed or lazy evaluation."""
+    for child in token:
+        optimise(child, index_of, namespaces)
+    if token.label == "axis" and token.symbol in _FAST_AXES and len(token) == 1:
+        key = _test_key(token[0], namespaces)
+        if key is not None:
+            _index_axis(token, key, index_of)
+    elif token.label == "axis" and token.symbol in ("descendant", "descendant-or-self") and len(token) == 1:
+        key = _test_key(token[0], namespaces)
+        if key is not None:
+            _index_descendant_axis(token, key, index_of)
+    elif token.symbol == "[" and token[1].symbol == "(integer)":
+        _lazy_position(token, index_of, namespaces)
+    elif token.symbol == "//" and len(token) in (1, 2):
+        _index_double_slash(token, index_of, namespaces)
+
+
+def _step_test(token: Any, namespaces: Mapping[str, str]) -> tuple[tuple[str, str], list[Any]] | None:
+    """A child or attribute step with non-positional predicates: its key and its predicates."""
+    predicates = []
+    while token.symbol == "[":
+        if _mentions_focus(token[1]) or token[1].symbol in ("(integer)", "(decimal)", "(float)", "$"):
+            return None
+        predicates.append(token[1])
+        token = token[0]
+    if token.symbol == "@" and len(token) == 1:
+        inner = token[0]
+        if inner.symbol == "(name)":
+            key: tuple[str, str] | None = ("a", inner.value)
+        elif inner.symbol == "*" and len(inner) == 0:
+            key = ("a", "*")
+        elif inner.symbol == ":" and len(inner) == 2 and inner[0].symbol == "(name)" and namespaces.get(inner[0].value):
+            key = ("a", f"{{{namespaces[inner[0].value]}}}{inner[1].value}")
+        else:
+            key = None
+    elif token.label == "axis" and token.symbol == "child" and len(token) == 1:
+        key = _test_key(token[0], namespaces)
+    else:
+        key = _test_key(token, namespaces)
+    if key is None or key == ("d", ""):
+        return None
+    predicates.reverse()
+    return key, predicates
+
+
+def _passes(predicates: list[Any], node: Any, context: Any) -> bool:
+    for predicate in predicates:
+        inner = copy(context)
+        inner.item, inner.position, inner.size = node, 1, 1
+        value = predicate.evaluate(inner)
+        if _numeric(value):
+            raise _Fallback
+        if not predicate.boolean_value(value):
+            return False
+    return True
+
+
+def _index_double_slash(token: Any, index_of: Callable[[], NodeIndex | None], namespaces: Mapping[str, str]) -> None:
+    """``A//T[p…]`` and ``//T[p…]``: the descendants from the index, the predicates on them only."""
+    step = _step_test(token[-1], namespaces)
+    if step is None:
+        return
+    key, predicates = step
+    original = token.select
+
+    def select(self: Any, context: Any = None) -> Iterator[Any]:
+        index = index_of()
+        if index is None or context is None:
+            yield from original(context)
+            return
+        if len(self) == 1:
+            item = context.item
+            while isinstance(item, XPathNode) and item.parent is not None:
+                item = item.parent
+            starts = [item] if isinstance(item, XPathNode) else []
+        else:
+            starts = list(self[0].select(copy(context)))
+        if not starts or not all(isinstance(item, XPathNode) and index.holds(item)
+                                 and not isinstance(item, elementpath.AttributeNode | elementpath.NamespaceNode)
+                                 for item in starts):
+            yield from original(context)
+            return
+        if isinstance(context, BudgetContext):
+            context.budget.tick()
+        try:
+            found = [node for node in index.descendants(starts, key) if _passes(predicates, node, context)]
+        except _Fallback:
+            yield from original(context)
+            return
+        for context.item in found:
+            yield context.item
+
+    token.select = MethodType(select, token)
+
+
+def _index_descendant_axis(token: Any, key: tuple[str, str], index_of: Callable[[], NodeIndex | None]) -> None:
+    original = token.select
+    with_self = token.symbol == "descendant-or-self"
+
+    def select(self: Any, context: Any = None) -> Iterator[Any]:
+        index = index_of()
+        item = getattr(context, "item", None)
+        if index is None or not isinstance(item, XPathNode) or not index.holds(item) \
+                or isinstance(item, elementpath.AttributeNode | elementpath.NamespaceNode) or key[0] == "a":
+            yield from original(context)
+            return
+        for context.item in index.descendants([item], key, with_self):
+            yield context.item
+
+    token.select = MethodType(select, token)
+
+
+def _index_axis(token: Any, key: tuple[str, str], index_of: Callable[[], NodeIndex | None]) -> None:
+    original = token.select
+    forward = token.symbol == "following"
+
+    def select(self: Any, context: Any = None) -> Iterator[Any]:
+        index = index_of()
+        item = getattr(context, "item", None)
+        if index is None or not isinstance(item, XPathNode) or not index.holds(item):
+            yield from original(context)
+            return
+        if isinstance(context, BudgetContext):
+            context.budget.tick()
+        found = index.following(item, key) if forward else index.preceding(item, key)
+        for context.item in found:
+            yield context.item
+
+    token.select = MethodType(select, token)
+
+
+def _lazy_position(token: Any, index_of: Callable[[], NodeIndex | None], namespaces: Mapping[str, str]) -> None:
+    """``AXIS::T[p1]…[N]``: walk the axis in its own order, stop at the N-th node passing p1…"""
+    wanted = int(token[1].value)
+    predicates = []
+    step = token[0]
+    while step.symbol == "[":
+        if _mentions_focus(step[1]) or step[1].symbol in ("(integer)", "(decimal)", "(float)", "$"):
+            return
+        predicates.append(step[1])
+        step = step[0]
+    if step.label != "axis" or step.symbol not in _WALKED_AXES or len(step) != 1 or wanted < 1:
+        return
+    key = _test_key(step[0], namespaces)
+    if key is None:
+        return
+    predicates.reverse()
+    original_select = token.select
+    axis = step.symbol
+
+    def candidates(index: NodeIndex, item: Any) -> Iterator[Any]:
+        if axis == "preceding":
+            yield from reversed(index.preceding(item, key))
+        elif axis == "following":
+            yield from index.following(item, key)
+        else:
+            parent = item.parent
+            if parent is None or isinstance(item, elementpath.AttributeNode | elementpath.NamespaceNode):
+                return
+            siblings = parent.children
+            at = siblings.index(item)
+            chosen = reversed(siblings[:at]) if axis == "preceding-sibling" else iter(siblings[at + 1:])
+            for node in chosen:
+                if key[0] == "n" or _key_of(node) == key or key == ("e", "*") and _key_of(node)[0] == "e" \
+                        or key == ("pi", "*") and _key_of(node)[0] == "pi":
+                    yield node
+
+    def select(self: Any, context: Any = None) -> Iterator[Any]:
+        index = index_of()
+        item = getattr(context, "item", None)
+        if index is None or not isinstance(item, XPathNode) or not index.holds(item):
+            yield from original_select(context)
+            return
+        try:
+            found = _nth(index, item, context)
+        except _Fallback:
+            yield from original_select(context)
+            return
+        if found is not None:
+            context.item = found
+            yield found
+
+    def _nth(index: NodeIndex, item: Any, context: Any) -> Any:
+        count = 0
+        inner = copy(context)
+        for node in candidates(index, item):
+            inner.item, inner.position, inner.size = node, 1, 1
+            passed = True
+            for predicate in predicates:
+                value = predicate.evaluate(copy(inner))
+                if _numeric(value):
+                    raise _Fallback
+                if not predicate.boolean_value(value):
+                    passed = False
+                    break
+            if passed:
+                count += 1
+                if count == wanted:
+                    return node
+        return None
+
+    token.select = MethodType(select, token)
+
+
+# -- documents ----------------------------------------------------------------------
+
+def file_uri(path: Path) -> str:
+    return path.resolve().as_uri()
+
+
+class SafeDocuments(Mapping[str, Any]):
+    """``doc()``'s view of the world: local files inside the allowed folders, parsed safely."""
+
+    def __init__(self, allowed: list[Path], fixed: dict[str, Any] | None = None) -> None:
+        self.allowed = [folder.resolve() for folder in allowed]
+        self.fixed = dict(fixed or {})
+        self._loaded: dict[str, Any] = {}
+        self.refusals: list[str] = []
+
+    def __getitem__(self, uri: str) -> Any:
+        if uri in self.fixed:
+            return self.fixed[uri]
+        if uri in self._loaded:
+            found = self._loaded[uri]
+            if found is None:
+                raise KeyError(uri)
+            return found
+        self._loaded[uri] = None
+        parts = urlsplit(uri)
+        if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
+            self._refuse(f"{uri} is not a local file (nothing is fetched from the network)")
+        path = Path(unquote(parts.path)).resolve()
+        if not any(path == folder or folder in path.parents for folder in self.allowed):
+            self._refuse(f"{path} is outside the folders of the schema and the document")
+        if not path.is_file():
+            self._refuse(f"{path} does not exist")
+        if path.stat().st_size > MAX_DOCUMENT_BYTES:
+            self._refuse(f"{path} is larger than {MAX_DOCUMENT_BYTES >> 20} MB")
+        parser = etree.XMLParser(resolve_entities=False, load_dtd=False, no_network=True)
+        try:
+            tree = etree.parse(str(path), parser)
+        except (etree.XMLSyntaxError, OSError) as error:
+            self._refuse(f"{path} could not be read as XML: {error}")
+        found = elementpath.get_node_tree(tree, uri=uri)
+        self._loaded[uri] = found
+        return found
+
+    def _refuse(self, reason: str) -> None:
+        self.refusals.append(reason)
+        raise KeyError(reason)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.fixed)
+
+    def __len__(self) -> int:
+        return len(self.fixed)
+
+    def __contains__(self, uri: object) -> bool:
+        try:
+            self[uri]  # type: ignore[index]
+        except KeyError:
+            return False
+        return True
+
+
+def new_parser(namespaces: Mapping[str, str], base_uri: str | None, xpath1: bool = False) -> XPath31Parser:
+    """A parser with the schema's prefixes; no environment, no external resource."""
+    options: dict[str, Any] = {"namespaces": dict(namespaces), "base_uri": base_uri,
+                               "allow_environment": False, "allow_external_resources": False}
+    if xpath1:
+        options["compatibility_mode"] = True
+    return XPath31Parser(**options)
+
+
+def new_context(budget: Budget, root: Any, item: Any, variables: dict[str, Any],
+                documents: SafeDocuments) -> BudgetContext:
+    context = BudgetContext(root, item=item, variables=variables)
+    context.budget = budget
+    context.documents = documents  # type: ignore[assignment]
+    return context

@@ -1,0 +1,1 @@
+"""Data package: our TEI customization (edition.odd, edition.xsd, xml.xsd) and the vendored TEI P5 4.8.0 schemas."""
