@@ -33,7 +33,8 @@ TEMPLATE = """<TEI xmlns="http://www.tei-c.org/ns/1.0"><teiHeader><fileDesc><tit
 <title>Letter {n}</title><author>Writer {n}</author></titleStmt><publicationStmt><publisher>Bench</publisher>
 <pubPlace>Here</pubPlace><date when="2020-01-01">2020</date></publicationStmt><sourceDesc><p>Generated.</p>
 </sourceDesc></fileDesc></teiHeader><text><body><div xml:id="l{n}" type="letter"><head>Letter {n}</head>
-<p>Dear <persName>Friend {m}</persName>, this is letter {n}, written on <date when="2020-01-{d:02}">January {d}</date>.</p>
+<p>Dear <persName>Friend {m}</persName>, this is letter {n},
+written on <date when="2020-01-{d:02}">January {d}</date>.</p>
 <p>It says little: {words}.</p></div></body></text></TEI>
 """
 

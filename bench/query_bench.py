@@ -16,11 +16,25 @@ table gives medians (after one warm-up) of:
 and the ratios ours/saxonche and ours+loc/saxonche (goal: each within 2×).
 The runs of all columns interleave, so a busy machine slows them alike.
 Without saxonche (pip install saxonche) its columns say so and the rest runs.
+
+Then the realistic XPath 3.1 set (``tests/xpath31_queries.py``, the queries
+the oracle tests compare with Saxon), each on its corpus (memo, excerpt,
+whole volume), two ways:
+
+- process: ``edition query EXPR FILE`` (every hit located and printed)
+  against a Python process that imports saxonche, parses the file,
+  evaluates the query and prints each item's string value;
+- in-process: a ``Query`` compiled once, ``Query.evaluate(document)``
+  against ``PyXPathProcessor.evaluate`` on the parsed document.
+
+It prints each query's ratios and the worst and median ratio of each way
+(goals: ≤ 2× as processes, ≤ 5× in-process).  ``--set xpath31`` runs only it.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import copy
 import locale
 import os
@@ -39,6 +53,9 @@ from lxml import etree  # noqa: E402
 
 from edition.document import TEI_NS, XML_ID, Document, load  # noqa: E402
 from edition.query import Query  # noqa: E402
+
+sys.path.insert(0, str(REPO / "tests"))
+from xpath31_queries import QUERIES as XPATH31  # noqa: E402
 
 QUERIES = [
     ("count persName", "count(//persName)"),
@@ -115,7 +132,12 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=11)
     parser.add_argument("--volume-docs", type=int, default=400)
     parser.add_argument("--no-elementpath", action="store_true", help="skip the elementpath reference column")
+    parser.add_argument("--set", choices=("all", "xpath31"), default="all",
+                        help="xpath31: only the realistic XPath 3.1 set")
+    parser.add_argument("--process-repeat", type=int, default=3, help="runs of each process (median)")
     options = parser.parse_args()
+    if options.set == "xpath31":
+        return xpath31_set(options)
 
     history = SHARED / "corpus" / "frus-history-documents"
     volume_source = SHARED / "corpus" / "frus" / "frus1958-60v19.xml"
@@ -151,18 +173,19 @@ def main() -> int:
             for label, expression in QUERIES:
                 query = Query(expression)
                 functions: dict[str, Callable[[], object]] = {
-                    "ours": lambda: [query.evaluate(d) for d in documents],
-                    "located": lambda: [query(d) for d in documents],
+                    "ours": lambda query=query, documents=documents: [query.evaluate(d) for d in documents],
+                    "located": lambda query=query, documents=documents: [query(d) for d in documents],
                 }
                 if not options.no_elementpath:
                     slow = Query(expression, engine="elementpath")
                     assert [query(d) for d in documents] == [slow(d) for d in documents], expression
-                    functions["elementpath"] = lambda: [slow.evaluate(d) for d in documents]
+                    functions["elementpath"] = lambda slow=slow, documents=documents: [slow.evaluate(d)
+                                                                                      for d in documents]
                 if saxon is not None:
                     _, xpath = saxon
 
-                    def run_saxon() -> None:
-                        for document in saxon_documents:
+                    def run_saxon(xpath=xpath, documents=saxon_documents, expression=expression) -> None:
+                        for document in documents:
                             xpath.set_context(xdm_item=document)
                             xpath.evaluate(expression)
 
@@ -176,6 +199,92 @@ def main() -> int:
                       f"| {times['located'] / saxon_time:>7.2f}× |")
     print("\nours = Query.evaluate (the result); ours+loc = Query(document), every hit located;"
           " elementpath = the same query forced through elementpath (results asserted equal)")
+    xpath31_set(options)
+    return 0
+
+
+SAXON_PROCESS = """
+import sys
+from saxonche import PySaxonProcessor
+processor = PySaxonProcessor(license=False)
+xpath = processor.new_xpath_processor()
+xpath.declare_namespace("", "http://www.tei-c.org/ns/1.0")
+xpath.set_context(xdm_item=processor.parse_xml(xml_file_name=sys.argv[1]))
+result = xpath.evaluate(sys.argv[2])
+for index in range(result.size if result is not None else 0):
+    print(result.item_at(index).string_value)
+"""
+
+
+def _process_seconds(command: list[str]) -> float:
+    import subprocess
+
+    start = time.perf_counter()
+    subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    return time.perf_counter() - start
+
+
+def xpath31_set(options: argparse.Namespace) -> int:
+    """The realistic XPath 3.1 set: per-query ratios against Saxon, as processes and in-process."""
+    saxon = saxon_runner()
+    if saxon is None:
+        print("saxonche is not installed: the XPath 3.1 set needs it as its baseline", file=sys.stderr)
+        return 2
+    files = {"memo": REPO / "tei" / "frus1958-60v19-d300.xml",
+             "excerpt": SHARED / "corpus" / "frus" / "frus1958-60v19-d299-d302-context.xml",
+             "volume": SHARED / "corpus" / "frus" / "frus1958-60v19.xml"}
+    if not all(path.is_file() for path in files.values()):
+        print("../shared/corpus is not beside this checkout; nothing to measure", file=sys.stderr)
+        return 2
+    processor, xpath = saxon
+    documents = {name: load(path) for name, path in files.items()}
+    saxon_documents = {name: processor.parse_xml(xml_file_name=str(path)) for name, path in files.items()}
+    edition = str(Path(sys.executable).with_name("edition"))
+    busy = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"\nXPath 3.1 set: {len(XPATH31)} queries; process: median of {options.process_repeat} runs each, "
+          f"interleaved; in-process: median of {options.repeat}; load average {busy:.1f}\n")
+    header = (f"| {'query':<34} | {'corpus':<7} | {'ours proc s':>11} | {'saxon proc s':>12} | {'proc ratio':>10} "
+              f"| {'ours ms':>9} | {'saxon ms':>9} | {'in-proc ratio':>13} |")
+    print(header)
+    print("|" + "|".join("-" * len(cell) for cell in header.split("|")[1:-1]) + "|")
+    process_ratios: list[tuple[float, str]] = []
+    inprocess_ratios: list[tuple[float, str]] = []
+    for label, corpus, expression in XPATH31:
+        path = str(files[corpus])
+        ours_cmd = [edition, "query", "--engine", "auto", expression, path]
+        saxon_cmd = [sys.executable, "-c", SAXON_PROCESS, path, expression]
+        ours_times: list[float] = []
+        saxon_times: list[float] = []
+        _process_seconds(ours_cmd)  # warm-up: the file in the page cache, the interpreter's .pyc
+        for _ in range(options.process_repeat):
+            ours_times.append(_process_seconds(ours_cmd))
+            saxon_times.append(_process_seconds(saxon_cmd))
+        document = documents[corpus]
+        saxon_document = saxon_documents[corpus]
+        query = Query(expression)
+
+        def ours(query: Query = query, document: Document = document) -> None:
+            # queries whose answer is an error: the error is the answer, on both sides
+            with contextlib.suppress(ValueError):
+                query.evaluate(document)
+
+        def run_saxon(document: object = saxon_document, expression: str = expression) -> None:
+            xpath.set_context(xdm_item=document)
+            with contextlib.suppress(Exception):  # saxonche's PySaxonApiError: the same error as ours
+                xpath.evaluate(expression)
+
+        times = medians({"ours": ours, "saxon": run_saxon}, options.repeat)
+        ours_p, saxon_p = statistics.median(ours_times), statistics.median(saxon_times)
+        ratio_p = ours_p / saxon_p
+        ratio_i = times["ours"] / max(times["saxon"], 1e-4)  # below 0.1 ms a timer's noise decides
+        process_ratios.append((ratio_p, label))
+        inprocess_ratios.append((ratio_i, label))
+        print(f"| {label[:34]:<34} | {corpus:<7} | {ours_p:>11.3f} | {saxon_p:>12.3f} | {ratio_p:>9.2f}× "
+              f"| {times['ours'] * 1e3:>9.2f} | {times['saxon'] * 1e3:>9.2f} | {ratio_i:>12.2f}× |")
+    for name, ratios in (("process", process_ratios), ("in-process", inprocess_ratios)):
+        worst = max(ratios)
+        print(f"\n{name}: median {statistics.median(r for r, _ in ratios):.2f}×, worst {worst[0]:.2f}× "
+              f"({worst[1]}), over 2×: {sum(r > 2 for r, _ in ratios)}, over 5×: {sum(r > 5 for r, _ in ratios)}")
     return 0
 
 

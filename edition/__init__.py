@@ -13,12 +13,19 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
-#: The one place the version is defined (pyproject.toml reads it from here).
-__version__ = "0.2.0"
-
-from .diagnostics import (CODES, Diagnostic, EditionError, EditionOutputError, EditionParseError,
-                          EditionQueryError, EditionReferenceError, EditionUsageError,
-                          EditionValidationError, Severity)
+from ._version import __version__
+from .diagnostics import (
+    CODES,
+    Diagnostic,
+    EditionError,
+    EditionOutputError,
+    EditionParseError,
+    EditionQueryError,
+    EditionReferenceError,
+    EditionUsageError,
+    EditionValidationError,
+    Severity,
+)
 from .document import Document, load, parse
 from .validate import Report, check, is_valid, iter_problems, validate
 

@@ -28,7 +28,9 @@ import shutil
 import stat
 import time
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -119,6 +121,11 @@ def document_units(document: Document) -> tuple[list[etree._Element], bool]:
 
 
 def _find_units(document: Document) -> tuple[list[etree._Element], bool]:
+    if document.root.tag == tei("teiCorpus"):
+        # a corpus is built as a volume: a page for the text of each TEI member
+        members = [text for member in document.root.iter(tei("TEI")) for text in member.iterchildren(tei("text"))]
+        if len(members) > 1:
+            return members, True
     documents = [element for element in document.units()
                  if element.tag in _DIVISIONS and element.get("type") == "document"]
     if len(documents) > 1 and not _text_outside_documents(document.root):
@@ -175,8 +182,8 @@ def _renamed(plan: _FilePlan) -> list[Diagnostic]:
     kind = "folder" if plan.folder else "page"
     given = plan.folder or plan.names[0]
     return [Diagnostic.make("W0607", f"this file's {kind} is named {given!r}, not {plan.renamed!r}, which "
-                            "is one of the edition's own pages (index, persons, places, organisations, terms, "
-                            "assets, edition)", path=plan.shown, line=1, column=1)]
+                            f"is one of the edition's own pages ({', '.join(sorted(RESERVED))})", path=plan.shown,
+                            line=1, column=1)]
 
 
 def _plan_file(document: Document, shown: str, path: Path, taken: set[str]) -> _FilePlan:
@@ -305,7 +312,7 @@ def _render(task: _Task) -> tuple[list[_Rendered], list[Diagnostic]]:
     if is_volume:  # a page break printed between two documents is shown (and linked) on the next one
         from edition.transforms.html import safe_id
 
-        for unit, name in zip(units, plan.names):
+        for unit, name in zip(units, plan.names, strict=True):
             for pb in _preceding_breaks(document, unit):
                 if pb.get(XML_ID):
                     page_of[pb] = f"{name}.html#{safe_id(pb.get(XML_ID) or '')}"
@@ -433,12 +440,35 @@ def swap(built: Path, out: Path) -> None:
         os.rename(built, out)
         return
     if _exchange(built, out):
-        shutil.rmtree(built)  # now holds the previous edition
+        remove_tree(built)  # now holds the previous edition
         return
     old = out.with_name(f".{out.name}.old-{os.getpid()}")
     os.rename(out, old)
     os.rename(built, out)
-    shutil.rmtree(old)
+    remove_tree(old)
+
+
+#: Threads that remove or fill a tree's folders at once.
+FOLDER_THREADS = 8
+
+
+def remove_tree(path: Path) -> None:
+    """``shutil.rmtree``, with the folders two levels down (``cite/d300/``) removed by
+    several threads at once.  Removing a folder waits on the file system's journal
+    (2-4 ms each on the disks here, against 0.05 ms for a file): an edition of 5,000
+    pages is 5,000 folders, 17 s one after the other, a third of that in 8 threads."""
+    subtrees: list[str] = []
+    try:
+        for entry in os.scandir(path):
+            if entry.is_dir(follow_symlinks=False):
+                subtrees.extend(child.path for child in os.scandir(entry.path) if child.is_dir(follow_symlinks=False))
+    except OSError:
+        subtrees = []
+    if len(subtrees) >= 64:
+        with ThreadPoolExecutor(FOLDER_THREADS) as pool:
+            for _ in pool.map(partial(shutil.rmtree, ignore_errors=True), subtrees):
+                pass
+    shutil.rmtree(path)
 
 
 def _clean_stale(out: Path) -> None:
@@ -514,6 +544,23 @@ class _Folder:
         finally:
             os.close(fd)
         return True
+
+    def reuse_all(self, previous_root: str, relatives: list[str]) -> None:
+        """:meth:`reuse` for many files: their folders made first, by several threads at
+        once (see :func:`remove_tree`: a folder costs milliseconds, a link does not)."""
+        for relative in relatives:
+            output_file(self.root, relative)  # every path checked before anything is made
+        folders = {os.path.dirname(relative) for relative in relatives} - self.made - {""}
+        if len(folders) >= 64:
+            with ThreadPoolExecutor(FOLDER_THREADS) as pool:
+                for _ in pool.map(lambda folder: os.makedirs(f"{self.root}/{folder}", exist_ok=True), sorted(folders)):
+                    pass
+            for folder in folders:
+                while folder and folder not in self.made:
+                    self.made.add(folder)
+                    folder = os.path.dirname(folder)
+        for relative in relatives:
+            self.reuse(f"{previous_root}/{relative}", relative)
 
     def reuse(self, previous: str, relative: str) -> None:
         """Take an unchanged file from the previous edition: a hard link (no copy), else a copy."""
@@ -713,20 +760,18 @@ def _build(inputs: list[Path], out_path: Path, given: Path, chosen: list[str], o
             # tree's memory is free again before the index pages and the manifest are made
             gc.collect()
             _give_back_memory()
+        taken_over: list[str] = []  # files of unchanged inputs, linked from the previous edition at once
         for position, entry in reused.items():
             for unit_number, unit in enumerate(entry.units):
                 for format_name, files in unit.files.items():
-                    for file in files:
-                        relative = f"{writer_folders[format_name]}/{file}"
-                        target.reuse(f"{out_path}/{relative}", relative)
-                        written.add(relative)
-                for file in unit.cite:
-                    target.reuse(f"{out_path}/{CITE}/{file}", f"{CITE}/{file}")
-                    written.add(f"{CITE}/{file}")
+                    taken_over.extend(f"{writer_folders[format_name]}/{file}" for file in files)
+                taken_over.extend(f"{CITE}/{file}" for file in unit.cite)
                 outputs = {format_name: (files, BuildCache.decode(unit.records.get(format_name)))
                            for format_name, files in unit.files.items()}
                 outcomes[position].append((unit_number, outputs, unit.cite,
                                            [diagnostic_from(d) for d in unit.diagnostics]))
+        target.reuse_all(str(out_path), taken_over)
+        written.update(taken_over)
 
         # 3. every writer's finish() over the records, in plan order (the order of the inputs)
         records: dict[str, list[dict[str, Any]]] = {name: [] for name in chosen}
@@ -767,7 +812,8 @@ def _build(inputs: list[Path], out_path: Path, given: Path, chosen: list[str], o
         if "html" in chosen:  # the web edition's search index is made from its finished pages
             from edition.transforms.search import index_site
 
-            problem = index_site(temporary / writer_folders["html"])
+            problem = index_site(temporary / writer_folders["html"],
+                                 Path(previous) / writer_folders["html"] if previous else None)
             if problem is not None:
                 report.diagnostics.append(problem)
         for format_name in chosen:

@@ -20,7 +20,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import __version__
+from ._version import __version__
 from .diagnostics import Diagnostic
 
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 import click
 
-from . import __version__
+from ._version import __version__
 from .diagnostics import CODES, EditionError, EditionUsageError, to_json
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -119,14 +119,24 @@ def cli() -> None:
                    "for a 3 MB volume). Never the 15-25 s of compiling tei_all whole.")
 @click.option("--no-schema", is_flag=True, help="Skip the schema; well-formedness and rules only.")
 @click.option("--no-rules", is_flag=True, help="Skip the integrity rules.")
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="One line per finding, or a JSON list of records.")
+@click.option("--schematron", "schematron_files", multiple=True, type=click.Path(path_type=Path),
+              metavar="FILE.sch", help="Also run this ISO Schematron (repeatable); a file's own <?xml-model "
+                                       "schematypens=…schematron?> runs too. Failed asserts and successful "
+                                       "reports are E0701 (role warn: W0702, info: I0703, fatal: E0704).")
+@click.option("--phase", default=None, help="The Schematron phase to run (default: the schema's defaultPhase, "
+                                            "else #ALL).")
+@click.option("--no-schematron", is_flag=True,
+              help="Skip every Schematron: --schematron files, xml-model ones, the TEI's constraints.")
+@click.option("--format", "output_format", type=click.Choice(["text", "json", "svrl"]), default="text",
+              show_default=True, help="One line per finding, a JSON list of records, or SVRL (the "
+                                      "Schematron findings, for tools that read it).")
 @_jobs_option
 @_include_options
 @_fail_cleanly
 @_scheduler_option
 def validate(paths: tuple[Path, ...], schema_file: Path | None, tei_all: bool, no_schema: bool,
-             no_rules: bool, output_format: str, jobs: int | None) -> None:
+             no_rules: bool, schematron_files: tuple[Path, ...], phase: str | None, no_schematron: bool,
+             output_format: str, jobs: int | None) -> None:
     """Check TEI files: well-formedness, schema and integrity rules in one report.
 
     Folders are searched recursively for *.xml.  Our schema (schema/edition.xsd,
@@ -135,7 +145,8 @@ def validate(paths: tuple[Path, ...], schema_file: Path | None, tei_all: bool, n
     when it names a local .rng, .xsd or .odd (one on the network is never
     fetched: W0108, and ours is used).  One line per finding:
     path:line:col: severity CODE: message [xpath].  Exit 0 when clean (warnings
-    allowed), 1 on errors, 2 on usage errors.
+    allowed), 1 on errors, 2 on usage errors.  With --tei-all the TEI's own
+    Schematron constraints (p5subset.xml) run as well; with our schema, our ODD's.
 
     Example:
 
@@ -143,7 +154,9 @@ def validate(paths: tuple[Path, ...], schema_file: Path | None, tei_all: bool, n
         edition validate tei/
         edition validate --tei-all ../shared/corpus/frus-history-documents
         edition validate --format json tei/frus1958-60v19-d300.xml
+        edition validate --schematron frus.sch --no-schema volumes/
     """
+    from .schematron_select import SchematronOptions, to_svrl
     from .validate import validate as run_validate
 
     chosen = [flag for flag in (schema_file is not None, tei_all, no_schema) if flag]
@@ -156,9 +169,17 @@ def validate(paths: tuple[Path, ...], schema_file: Path | None, tei_all: bool, n
         schema = "tei-all"
     elif no_schema:
         schema = "none"
-    report = run_validate(paths or (Path("tei"),), schema=schema, rules=not no_rules, jobs=jobs)
+    if no_schematron and (schematron_files or phase):
+        raise EditionUsageError.at("E0901", "--no-schematron cannot be combined with --schematron or --phase")
+    options = SchematronOptions(files=tuple(str(file) for file in schematron_files), phase=phase,
+                                enabled=not no_schematron, tei_constraints=tei_all,
+                                our_constraints=schema is None)
+    report = run_validate(paths or (Path("tei"),), schema=schema, rules=not no_rules, jobs=jobs,
+                          schematron=options)
     if output_format == "json":
         click.echo(to_json(report.diagnostics))
+    elif output_format == "svrl":
+        click.echo(to_svrl(report.diagnostics), nl=False)
     else:
         for diagnostic in report.diagnostics:
             click.echo(str(diagnostic))
@@ -387,10 +408,14 @@ def query(arguments: tuple[str, ...], named: str | None, list_queries: bool, que
         plan = Plan(expression, tuple(sorted(bound_ns.items())), tuple(sorted(bound_vars.items())),
                     engine, markup=wants_markup)
     plan = dataclasses.replace(plan, limit=limit, allow=tuple(allowed))
-    watch_query(plan, output_format, timeout, max_memory, click.echo, lambda line: click.echo(line, err=True))
-    results = run_files(plan, rest or [Path("tei")], jobs=jobs)
-    output = Output(output_format, count, kwic or "", kwic_words)
-    status = write_results(results, output, click.echo, lambda line: click.echo(line, err=True), chosen)
+    end_watch = watch_query(plan, output_format, timeout, max_memory, click.echo,
+                            lambda line: click.echo(line, err=True))
+    try:
+        results = run_files(plan, rest or [Path("tei")], jobs=jobs)
+        output = Output(output_format, count, kwic or "", kwic_words)
+        status = write_results(results, output, click.echo, lambda line: click.echo(line, err=True), chosen)
+    finally:
+        end_watch()
     sys.exit(status)
 
 
@@ -485,6 +510,12 @@ def cite(ref: str, paths: tuple[Path, ...], citation_format: str, no_text: bool)
 @click.option("--whole-pdf/--no-whole-pdf", default=None,
               help="Print edition: one PDF of the whole edition besides one per document "
                    "(default: when there are 2 to 60 documents; a 400-document volume takes minutes).")
+@click.option("--unit-pdfs/--no-unit-pdfs", default=None,
+              help="Print edition: a PDF per document (default); --no-unit-pdfs with --whole-pdf makes "
+                   "only the book.")
+@click.option("--pdf-engine", type=click.Choice(["auto", "typst", "weasyprint"]), default=None,
+              help="Print edition: the engine of the whole edition's PDF (default auto: Typst when "
+                   "installed, a FRUS volume in well under a minute; WeasyPrint for images or other variants).")
 @click.option("--full", is_flag=True,
               help="Rebuild everything. By default files unchanged since the build in --out are "
                    "not parsed or rendered again (their pages are reused; index pages are redone). "
@@ -496,7 +527,8 @@ def cite(ref: str, paths: tuple[Path, ...], citation_format: str, no_text: bool)
 @_scheduler_option
 def build(paths: tuple[Path, ...], out: Path | None, formats: tuple[str, ...], width: int | None,
           pages: bool | None, diplomatic: bool | None, page_size: str | None, pdf_variant: str | None,
-          whole_pdf: bool | None, full: bool, jobs: int | None) -> None:
+          whole_pdf: bool | None, unit_pdfs: bool | None, pdf_engine: str | None, full: bool,
+          jobs: int | None) -> None:
     """Build the edition: web pages (html/), plain text (text/), print (pdf/), citations (cite/).
 
     PATHS are TEI files or folders (default: tei/).  A file holding many
@@ -517,7 +549,8 @@ def build(paths: tuple[Path, ...], out: Path | None, formats: tuple[str, ...], w
     from .build import build as run_build
 
     chosen = (("width", width), ("pages", pages), ("diplomatic", diplomatic), ("page_size", page_size),
-              ("pdf_variant", pdf_variant), ("whole_pdf", whole_pdf))
+              ("pdf_variant", pdf_variant), ("whole_pdf", whole_pdf), ("unit_pdfs", unit_pdfs),
+              ("pdf_engine", pdf_engine))
     options = {name: value for name, value in chosen if value is not None}
     report = run_build(paths, out=out, formats=formats or None, options=options, jobs=jobs,
                        incremental=not full)

@@ -108,7 +108,7 @@ def run(client: Any, function: Callable[[Task], Result], tasks: Iterable[Task],
     arrived: set[int] = set()
     following = 0
     try:
-        for future in as_completed(list(futures)):
+        for future in as_completed(list(futures), loop=client.loop):
             arrived.add(index[future.key])
             if progress is not None:
                 progress.step()

@@ -107,6 +107,7 @@ def run_parallel(function: Callable[[Task], Result], tasks: Iterable[Task], jobs
             # for their current tasks could take minutes
             processes.kill_workers()
             pool.shutdown(wait=False)
+            processes.clean_dead_temporaries()  # the print folders of the workers just killed
             raise
         pool.shutdown(wait=True)
     finally:

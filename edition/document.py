@@ -21,18 +21,13 @@ from typing import TYPE_CHECKING, Any
 from lxml import etree
 
 from .diagnostics import Diagnostic, EditionParseError, printable
+from .names import DIVISIONS, NAMESPACES, PREFIXES, TEI_NS, XML_ID, XML_LANG, XML_NS, is_tei, local_name, tei  # noqa: F401 - re-exported: modules name them through the model
 from .xinclude import Includes, find_root, resolve_includes
 from .xinclude import defaults as include_defaults
 
 if TYPE_CHECKING:
     from .refs import Citer
 
-TEI_NS = "http://www.tei-c.org/ns/1.0"
-XML_NS = "http://www.w3.org/XML/1998/namespace"
-XML_ID = f"{{{XML_NS}}}id"
-XML_LANG = f"{{{XML_NS}}}lang"
-NAMESPACES = {"tei": TEI_NS, "xml": XML_NS}
-PREFIXES = {TEI_NS: "tei", XML_NS: "xml"}
 #: Files at least this large do not keep their bytes in memory once parsed (see
 #: ``Document.release_source``): memory is the tree's, not the tree's plus the file's.
 RELEASE_SOURCE_BYTES = 1 << 20
@@ -51,26 +46,6 @@ MAX_MARKUP = 1_000_000
 #: libxml2's own limits, kept on (no ``huge_tree``); named here for messages.
 MAX_DEPTH = 256
 MAX_TEXT = 10_000_000
-
-
-def tei(local: str) -> str:
-    """Clark name of a TEI element: ``tei('p') == '{http://www.tei-c.org/ns/1.0}p'``."""
-    return f"{{{TEI_NS}}}{local}"
-
-
-#: The TEI's division elements (numbered and unnumbered): the one list every module uses.
-DIVISIONS = frozenset(tei(n) for n in ("div", "div1", "div2", "div3", "div4", "div5", "div6", "div7"))
-
-
-def local_name(element: etree._Element) -> str:
-    tag = element.tag
-    if not isinstance(tag, str):
-        return ""
-    return tag.rpartition("}")[2]
-
-
-def is_tei(element: etree._Element) -> bool:
-    return isinstance(element.tag, str) and element.tag.startswith(f"{{{TEI_NS}}}")
 
 
 def _parser() -> etree.XMLParser:
@@ -640,9 +615,10 @@ def parse(data: bytes, path: str = "<string>", *, base: Path | None = None, xinc
         raise EditionParseError.at("E0003", f"entity reference {entity.text} is not expanded; "
                                    "write the character itself", path=path,
                                    line=entity.sourceline or 0, column=1)
-    p4_root = element.tag if element.tag in ("TEI.2", "teiCorpus.2", "tei.2", "teicorpus.2") else None
-    if p4_root is not None:  # TEI P4: read as P5 (edition/p4.py), said once in the findings
-        from . import p4
+    from . import p4  # it imports this module
+
+    p4_root = element.tag if p4.is_p4(element) else None
+    if p4_root is not None:  # TEI P4: read as P5, said once among the findings
         element, changes = p4.convert(element)
         tree = element.getroottree()
     document = Document(tree, path, data)

@@ -26,6 +26,10 @@ from . import resources
 from .diagnostics import CODES, Diagnostic, EditionError
 
 MANIFEST = ".edition-manifest.json"
+#: Each input's (size, mtime in ns, inode, device) when its digest was taken: apart from the
+#: manifest, which describes the edition and is the same for the same inputs, while this
+#: records the state of the file system.
+STAT_FILE = ".edition-stat.json"
 VERSION = 1
 
 
@@ -107,8 +111,6 @@ class FileEntry:
     digest: str
     plan: dict[str, Any]
     units: list[UnitEntry]
-    #: (size, mtime in ns, inode, device) when the digest was taken; [] if not to be trusted.
-    stat: list[int] = field(default_factory=list)
 
 
 #: A file modified this recently may still change within the same mtime tick: its
@@ -135,6 +137,7 @@ class BuildCache:
         self.previous: dict[str, FileEntry] = {}
         self.current: dict[str, FileEntry] = {}
         self.signatures: dict[str, list[int]] = {}
+        self.previous_signatures: dict[str, list[int]] = {}
         if key is None or not reuse:
             return
         try:
@@ -142,9 +145,15 @@ class BuildCache:
             if data.get("version") == VERSION and data.get("key") == key:
                 for path, entry in data["files"].items():
                     units = [UnitEntry(**unit) for unit in entry["units"]]
-                    self.previous[path] = FileEntry(entry["digest"], entry["plan"], units, entry.get("stat") or [])
+                    self.previous[path] = FileEntry(entry["digest"], entry["plan"], units)
         except (OSError, ValueError, KeyError, TypeError):
             self.previous = {}  # no usable manifest: everything is rebuilt
+        try:
+            signatures = json.loads((out / STAT_FILE).read_text(encoding="utf-8", errors="surrogateescape"))
+            if isinstance(signatures, dict):
+                self.previous_signatures = signatures
+        except (OSError, ValueError):
+            pass  # every file is read and hashed
 
     def digest(self, path: Path) -> str | None:
         """The file's digest, taken from the previous manifest without reading the file when
@@ -153,7 +162,7 @@ class BuildCache:
         signature = _signature(path)  # before reading: a change while it is read shows next time
         self.signatures[str(path)] = signature
         entry = self.previous.get(str(path))
-        if signature and entry is not None and entry.stat == signature:
+        if signature and entry is not None and self.previous_signatures.get(str(path)) == signature:
             return entry.digest
         return file_digest(path)
 
@@ -184,7 +193,7 @@ class BuildCache:
             return
         try:
             payload = {"version": VERSION, "key": self.key, "files": {
-                path: {"digest": entry.digest, "plan": _encode(entry.plan), "stat": self.signatures.get(path, []),
+                path: {"digest": entry.digest, "plan": _encode(entry.plan),
                        "units": [{"files": unit.files, "records": _encode(unit.records), "cite": unit.cite,
                                   "diagnostics": unit.diagnostics} for unit in entry.units]}
                 for path, entry in sorted(self.current.items())}}
@@ -196,6 +205,9 @@ class BuildCache:
             return  # the next build is a full one
         # a file name that is not UTF-8 is kept as its bytes (surrogate escapes), both ways
         (folder / MANIFEST).write_text(text, encoding="utf-8", errors="surrogateescape")
+        signatures = {path: self.signatures[path] for path in sorted(self.current) if self.signatures.get(path)}
+        (folder / STAT_FILE).write_text(json.dumps(signatures, ensure_ascii=False), encoding="utf-8",
+                                        errors="surrogateescape")
 
     @staticmethod
     def decode(value: Any) -> Any:

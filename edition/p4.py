@@ -24,7 +24,7 @@ from functools import lru_cache
 
 from lxml import etree
 
-from .document import TEI_NS, XML_ID, XML_LANG
+from .names import TEI_NS, XML_ID, XML_LANG
 
 #: Roots that mark a P4 document (in no namespace), and their P5 names.
 ROOTS = {"TEI.2": "TEI", "teiCorpus.2": "teiCorpus", "tei.2": "TEI", "teicorpus.2": "teiCorpus"}

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -578,7 +578,7 @@ def run_files(plan: Plan, paths: Iterable[str | Any], jobs: int | None = None) -
 
 
 def watch_query(plan: Plan, output_format: str, timeout: float, memory_mb: float,
-                out: Any, err: Any) -> None:
+                out: Any, err: Any) -> Callable[[], None]:
     """Before a command-line run: compile the plan (a syntax error or a refused function
     stops it before any file is read; in JSON mode stdout gets the error object too) and
     start the time and memory watch (:func:`edition.query_guard.watchdog`)."""
@@ -613,4 +613,7 @@ def watch_query(plan: Plan, output_format: str, timeout: float, memory_mb: float
         os.write(stderr, (str(diagnostic) + "\n").encode("utf-8", "replace"))
 
     if timeout or memory_mb:
-        query_guard.watchdog(timeout, memory_mb, stop)
+        # the caller ends the watch when the run ends: a library or test process lives on after
+        # the query, and must not be stopped by a watch meant for the query alone
+        return query_guard.watchdog(timeout, memory_mb, stop)
+    return lambda: None

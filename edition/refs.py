@@ -12,16 +12,15 @@ from __future__ import annotations
 
 import difflib
 import heapq
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
-
 import re
 from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from lxml import etree
 
 from .diagnostics import Diagnostic
-from .document import NAMESPACES, TEI_NS, XML_ID, local_name, tei
+from .names import NAMESPACES, TEI_NS, XML_ID, local_name, tei
 
 if TYPE_CHECKING:
     from .document import Document
@@ -242,10 +241,10 @@ class Citer:
     def nearest(self, ref: str, count: int = 3) -> list[str]:
         """Valid references that look most like ``ref`` (for error messages).
 
-        Compared on their first :data:`NEAREST_CHARS` characters: difflib's ratio is
-        quadratic in the length, and a 3,000-character near miss against 2,000 long ids
-        took 41 s whole, and a file can hold 50,000 references; a reference that differs only after that many characters is
-        named anyway, by its start."""
+        Compared on their first :data:`NEAREST_CHARS` characters, and within a bounded
+        amount of work (:data:`NEAREST_WORK`): difflib's ratio is quadratic in the length
+        (a 3,000-character near miss against 2,000 long ids took 41 s), and a file can hold
+        50,000 references.  A reference that differs only further on is named by its start."""
         by_start: dict[str, str] = {}
         for candidate in self.by_ref:
             by_start.setdefault(candidate[:NEAREST_CHARS], candidate)

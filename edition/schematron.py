@@ -268,7 +268,7 @@ class _Compiler:
         namespaces[TEMPLATE_PREFIX] = TEMPLATE_NS
         xslt = [child for child in root if isinstance(child.tag, str) and etree.QName(child).namespace == XSL]
         try:
-            functions, variables = collect(xslt)
+            functions, variables = collect(xslt, namespaces)
         except UnsupportedXslt as error:
             raise _refuse(f"{error} (in {self._owner(error.element)})", self.file_of(error.element),
                           error.element) from None

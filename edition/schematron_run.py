@@ -26,6 +26,7 @@ import elementpath
 from lxml import etree
 
 from .diagnostics import Diagnostic
+from .schematron_fast import Unfit, ebv, fast_test
 from .schematron_xpath import (DEFAULT_SECONDS, Budget, NodeIndex, SafeDocuments, SchematronLimit, _numeric,
                                _test_key, file_uri, new_context, optimise)
 
@@ -50,6 +51,13 @@ class SchematronDiagnostic(Diagnostic):
     role: str = field(default="", compare=False)
     flag: str = field(default="", compare=False)
     location: str = field(default="", compare=False)
+
+    def as_dict(self) -> dict[str, object]:
+        record = super().as_dict()
+        if self.kind:
+            record.update(schematron=self.schematron, pattern=self.pattern, rule=self.rule, test=self.test,
+                          kind=self.kind, assert_id=self.assert_id, role=self.role, flag=self.flag)
+        return record
 
 
 def _current_index() -> NodeIndex | None:
@@ -80,8 +88,8 @@ def register_functions(parser: Any, functions: list[XslFunction], compile_expres
 def _callback(function: XslFunction, holder: list[Any]) -> Callable[..., Any]:
     def call(*arguments: Any) -> Any:
         run = _RUN.get()
-        if run is None:  # pragma: no cover - only called during a run
-            raise SchematronLimit("a schema function was called outside a run")
+        if run is None:
+            raise elementpath.MissingContextError(f"{function.display} called outside a run")
         budget = run.budget
         budget.tick()
         if budget.depth >= budget.max_depth:
@@ -272,6 +280,12 @@ class _Run:
         return new_context(self.budget, self.root, item, variables, self.documents)
 
     def predicate(self, token: Any, node: Any) -> bool:
+        fast = fast_test(token, self.schema.namespaces)
+        if fast is not None:
+            try:
+                return ebv(fast(node))
+            except Unfit:
+                pass
         context = self.context(node, self.globals)
         value = token.evaluate(context)
         if _numeric(value):
@@ -408,15 +422,25 @@ def _fire(state: _Run, pattern: Pattern, rule: Rule, node: Any, variables: dict[
             state.error(rule, f"let ${name}", node, error)
             return
     context = state.context(node, local)
+    namespaces = state.schema.namespaces
     for check in rule.checks:
         try:
-            value = check.token.evaluate(copy(context))
-            passed = bool(check.token.boolean_value(value))
+            passed = _passes(check, node, context, namespaces)
         except elementpath.ElementPathError as error:
             state.error(check, check.test, node, error)
             continue
         if passed == (check.kind == "report"):
             findings.append(_finding(state, pattern, rule, check, node, context))
+
+
+def _passes(check: Check, node: Any, context: Any, namespaces: dict[str, str]) -> bool:
+    fast = fast_test(check.token, namespaces)
+    if fast is not None:
+        try:
+            return ebv(fast(node))
+        except Unfit:
+            pass
+    return bool(check.token.boolean_value(check.token.evaluate(copy(context))))
 
 
 def _text(state: _Run, message: Message, node: Any, context: Any) -> str:

@@ -32,7 +32,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import elementpath
-from elementpath import XPathContext, XPathNode
+from elementpath import XPath1Parser, XPathContext, XPathNode
 from elementpath.xpath3 import XPath31Parser
 from lxml import etree
 
@@ -115,35 +115,22 @@ class NodeIndex:
         self._by_key: dict[tuple[str, str], list[Any]] = {}
         self._positions: dict[tuple[str, str], list[int]] = {}
         self._attributes: dict[tuple[str, str], list[Any]] | None = None
-        stack: list[Any] = []
         for node in root.iter_descendants():
-            position = node.position
-            while stack and not self._inside(node, stack[-1]):
-                self.end[id(stack.pop())] = self._last
             self.nodes.append(node)
             self.ids.add(id(node))
-            self._last = position
             key = _key_of(node)
             self._by_key.setdefault(key, []).append(node)
-            if key[0] == "e":
-                self._by_key.setdefault(("e", "*"), []).append(node)
-            if key[0] == "pi":
-                self._by_key.setdefault(("pi", "*"), []).append(node)
+            if key[0] in ("e", "pi"):
+                self._by_key.setdefault((key[0], "*"), []).append(node)
             if key[0] != "d":
                 self._by_key.setdefault(("n", ""), []).append(node)
-            if node.children:
-                stack.append(node)
-        while stack:
-            self.end[id(stack.pop())] = self._last
-
-    @staticmethod
-    def _inside(node: Any, ancestor: Any) -> bool:
-        parent = node.parent
-        while parent is not None:
-            if parent is ancestor:
-                return True
-            parent = parent.parent
-        return False
+        # in reverse document order each node's last child has its end already
+        end = self.end
+        for node in reversed(self.nodes):
+            children = getattr(node, "children", None)
+            if children:
+                last = children[-1]
+                end[id(node)] = end.get(id(last), last.position)
 
     def nodes_for(self, key: tuple[str, str]) -> list[Any]:
         if key[0] == "a":
@@ -235,7 +222,7 @@ def _test_key(token: Any, namespaces: Mapping[str, str]) -> tuple[str, str] | No
     symbol = token.symbol
     if symbol == "(name)":
         return ("e", token.value)
-    if symbol == ":" and len(token) == 2 and token[1].symbol == "(name)" and token[0].symbol == "(name)":
+    if symbol == ":" and len(token) == 2 and token[0].symbol == "(name)" and token[1].symbol == "(name)":
         uri = namespaces.get(token[0].value)
         return ("e", f"{{{uri}}}{token[1].value}") if uri else None
     if symbol == "*" and len(token) == 0:
@@ -258,10 +245,32 @@ def _numeric(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) or type(value).__name__ == "Decimal"
 
 
+def _function_named_like_element(token: Any) -> bool:
+    """``tei:head``: elementpath 5.1 leaves the expanded name of a prefixed name test empty
+    when its local name is also an XPath 3 function (head, tail, sort…), and the step then
+    selects nothing."""
+    return token[1].symbol == "(name)" and not getattr(token, "name", None)
+
+
+def _name_test(token: Any, namespaces: Mapping[str, str]) -> None:
+    name = f"{{{namespaces[token[0].value]}}}{token[1].value}"
+
+    def select(self: Any, context: Any = None) -> Iterator[Any]:
+        if context is None:
+            raise self.missing_context()
+        yield from context.iter_matching_nodes(name)
+
+    token.select = MethodType(select, token)
+    token.evaluate = MethodType(lambda self, context=None: list(self.select(context)), token)
+
+
 def optimise(token: Any, index_of: Callable[[], NodeIndex | None], namespaces: Mapping[str, str]) -> None:
     """Give the fitting steps of a compiled expression their indexed or lazy evaluation."""
     for child in token:
         optimise(child, index_of, namespaces)
+    if token.symbol == ":" and len(token) == 2 and token[0].symbol == "(name)" \
+            and namespaces.get(token[0].value) and _function_named_like_element(token):
+        _name_test(token, namespaces)
     if token.label == "axis" and token.symbol in _FAST_AXES and len(token) == 1:
         key = _test_key(token[0], namespaces)
         if key is not None:
@@ -274,6 +283,31 @@ def optimise(token: Any, index_of: Callable[[], NodeIndex | None], namespaces: M
         _lazy_position(token, index_of, namespaces)
     elif token.symbol == "//" and len(token) in (1, 2):
         _index_double_slash(token, index_of, namespaces)
+    elif token.symbol in ("<<", ">>") and len(token) == 2:
+        _order_by_position(token, index_of)
+
+
+def _order_by_position(token: Any, index_of: Callable[[], NodeIndex | None]) -> None:
+    """``a << b``: elementpath walks the whole document to compare; positions say the same."""
+    original = token.evaluate
+    before = token.symbol == "<<"
+
+    def evaluate(self: Any, context: Any = None) -> Any:
+        index = index_of()
+        if index is None or context is None:
+            return original(context)
+        left = list(self[0].select(copy(context)))
+        right = list(self[1].select(copy(context)))
+        if not left or not right:
+            return []
+        if len(left) > 1 or len(right) > 1 or not all(isinstance(x, XPathNode) and index.holds(x)
+                                                      for x in (left[0], right[0])):
+            return original(context)
+        if left[0] is right[0]:
+            return False
+        return (left[0].position < right[0].position) == before
+
+    token.evaluate = MethodType(evaluate, token)
 
 
 def _step_test(token: Any, namespaces: Mapping[str, str]) -> tuple[tuple[str, str], list[Any]] | None:
@@ -524,18 +558,41 @@ class SafeDocuments(Mapping[str, Any]):
         return True
 
 
+class SchematronParser(XPath31Parser):
+    """XPath 3.1 as a Schematron needs it.
+
+    - No static evaluation at compile time: elementpath evaluates every parsed expression once
+      without a context, outside any budget; a hostile ``count(1 to 10000000000)`` would run
+      there.  Errors it would have found are reported when the test runs (E0706).
+    - A function of the schema (``document('')``) may start a path (``document('')/*``).
+    """
+
+    PATH_STEP_LABELS = (*XPath31Parser.PATH_STEP_LABELS, "external function")
+
+    def parse(self, source: str) -> Any:
+        if self.tokenizer is None:
+            self.tokenizer = self.create_tokenizer(self.symbol_table)
+        root_token = super(XPath1Parser, self).parse(source)
+        if root_token.label in ("sequence type", "function test"):
+            raise root_token.error("XPST0003", "not allowed in XPath expression")
+        return root_token
+
+
 def new_parser(namespaces: Mapping[str, str], base_uri: str | None, xpath1: bool = False) -> XPath31Parser:
     """A parser with the schema's prefixes; no environment, no external resource."""
     options: dict[str, Any] = {"namespaces": dict(namespaces), "base_uri": base_uri,
                                "allow_environment": False, "allow_external_resources": False}
     if xpath1:
         options["compatibility_mode"] = True
-    return XPath31Parser(**options)
+    return SchematronParser(**options)
 
 
 def new_context(budget: Budget, root: Any, item: Any, variables: dict[str, Any],
                 documents: SafeDocuments) -> BudgetContext:
-    context = BudgetContext(root, item=item, variables=variables)
+    context = BudgetContext(root, item=item)
+    # the values are already XPath values: XPathContext(variables=…) would convert each
+    # sequence again, item by item, for every context made
+    context.variables = variables
     context.budget = budget
     context.documents = documents  # type: ignore[assignment]
     return context

@@ -57,11 +57,16 @@ def _name(element: etree._Element) -> str:
     return etree.QName(element).localname if etree.QName(element).namespace == XSL else ""
 
 
+#: The schema's own ``ns`` declarations: a function moved in by ``extends`` may have lost the
+#: xmlns its name used.
+_DECLARED: dict[str, str] = {}
+
+
 def _qname(element: etree._Element, value: str) -> tuple[str, str]:
     prefix, _, local = value.rpartition(":")
     if not prefix:
         return "", local
-    uri = element.nsmap.get(prefix)
+    uri = element.nsmap.get(prefix) or _DECLARED.get(prefix)
     if uri is None:
         raise UnsupportedXslt(f"prefix {prefix!r} of {value!r} is not declared", element)
     return uri, local
@@ -71,8 +76,14 @@ def _string(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+_LOOPS = iter(range(1 << 62))
+
+
 def _text_of(expression: str, separator: str = " ") -> str:
-    return f"xs:untypedAtomic(string-join(for $_i in ({expression}) return string($_i), {_string(separator)}))"
+    # a variable of its own each time: nested loops may not reuse a name in their range
+    name = f"edition-text-{next(_LOOPS)}"
+    return (f"xs:untypedAtomic(string-join(for ${name} in ({expression}) return string(${name}), "
+            f"{_string(separator)}))")
 
 
 def _variable(name: str) -> str:
@@ -184,12 +195,16 @@ def _params(element: etree._Element) -> tuple[list[str], list[str | None]]:
     return names, defaults
 
 
-def collect(elements: list[etree._Element]) -> tuple[list[XslFunction], list[tuple[str, str, etree._Element]]]:
+def collect(elements: list[etree._Element], declared: dict[str, str] | None = None
+            ) -> tuple[list[XslFunction], list[tuple[str, str, etree._Element]]]:
     """Functions, named templates and global variables of the top-level XSLT ``elements``.
 
     Returns the functions (templates among them) and the variables as (name, XPath, element).
+    ``declared``: the schema's ``ns`` prefixes, for names whose xmlns was left behind.
     Raises :class:`UnsupportedXslt` for what cannot be evaluated.
     """
+    _DECLARED.clear()
+    _DECLARED.update(declared or {})
     templates: dict[str, XslFunction] = {}
     functions: list[XslFunction] = []
     variables: list[tuple[str, str, etree._Element]] = []

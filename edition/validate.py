@@ -7,20 +7,24 @@ One generator, :func:`iter_problems`, yields every diagnostic of one file;
 
 from __future__ import annotations
 
+import copy
 import os
 import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from lxml import etree
+
 from .diagnostics import (Diagnostic, EditionParseError, EditionValidationError, Severity,
                           exit_code, sort_key, summary)
-from .document import Document, iter_sources, load, require_tei_root
+from .document import Document, iter_sources, load, require_tei_root, tei
 
 if TYPE_CHECKING:
     from .schema import Schema, SchemaChoice
+    from .schematron_select import SchematronOptions
 
 # The rules and the schemas are imported where they are used, not here: `import edition`
 # stays light, and a run over many files starts compiling our schema before the rules load.
@@ -50,7 +54,29 @@ class Report:
         return [d for d in self.diagnostics if d.severity >= Severity.ERROR]
 
 
-def iter_document_problems(document: Document, schema: Schema | None, rules: bool = True) -> Iterator[Diagnostic]:
+def corpus_members(document: Document) -> list[tuple[Document, str]]:
+    """What the schema checks: the document, or for a ``teiCorpus`` each of its ``TEI``
+    members as a document of its own (with the XPath of the member), since our schema,
+    like most customizations, declares ``TEI`` as its root and not ``teiCorpus``.  The
+    members keep their lines; the corpus's own header is checked by the rules only."""
+    if document.root.tag != tei("teiCorpus"):
+        return [(document, "")]
+    members = []
+    for position, member in enumerate(document.root.iterchildren(tei("TEI")), start=1):
+        tree = etree.ElementTree(copy.deepcopy(member))
+        members.append((Document(tree, document.path, document.source), f"/tei:teiCorpus/tei:TEI[{position}]"))
+    return members
+
+
+def _in_corpus(found: Iterable[Diagnostic], offset: str) -> list[Diagnostic]:
+    if not offset:
+        return list(found)
+    return [replace(d, xpath=offset + d.xpath.removeprefix("/tei:TEI")) if d.xpath.startswith("/tei:TEI") else d
+            for d in found]
+
+
+def iter_document_problems(document: Document, schema: Schema | None, rules: bool = True,
+                           schematron: SchematronOptions | None = None) -> Iterator[Diagnostic]:
     """Schema and rule findings of an already parsed document."""
     from .rules import iter_rule_problems
 
@@ -58,14 +84,18 @@ def iter_document_problems(document: Document, schema: Schema | None, rules: boo
     if root_problem is not None:
         yield root_problem
     if schema is not None:
-        yield from schema.iter_problems(document)
+        for member, offset in corpus_members(document):
+            yield from _in_corpus(schema.iter_problems(member), offset)
     if rules:
         yield from document.citer.problems
         yield from iter_rule_problems(document)
+    if schematron is not None:
+        from .schematron_select import iter_schematron_problems
+        yield from iter_schematron_problems(document, schematron)
 
 
 def iter_problems(source: PathLike | Document, schema: SchemaChoice = None, rules: bool = True,
-                  display: str | None = None) -> Iterator[Diagnostic]:
+                  display: str | None = None, schematron: SchematronOptions | None = None) -> Iterator[Diagnostic]:
     """Every finding for one file: parse errors, then schema, then rules."""
     from .schema import resolve_schema
 
@@ -78,10 +108,10 @@ def iter_problems(source: PathLike | Document, schema: SchemaChoice = None, rule
             yield error.diagnostic
             return
         yield from document.problems  # includes not resolved (E0009)
-    yield from iter_document_problems(document, resolve_schema(schema, document), rules)
+    yield from iter_document_problems(document, resolve_schema(schema, document), rules, schematron)
 
 
-Task = tuple[str, str, "SchemaChoice", bool]
+Task = tuple[str, str, "SchemaChoice", bool, "SchematronOptions | None"]
 #: The findings of one file: call it (it waits for the schema's thread, if any).
 Finish = Callable[[], list[Diagnostic]]
 
@@ -94,7 +124,7 @@ def _begin_one(task: Task) -> Finish:
     from .rules import iter_rule_problems
     from .schema import resolve_schema
 
-    shown, path, schema, rules = task
+    shown, path, schema, rules, schematron = task
     try:
         document = load(Path(path), shown)
     except EditionParseError as error:
@@ -102,18 +132,22 @@ def _begin_one(task: Task) -> Finish:
         return lambda: unreadable
     engine = resolve_schema(schema, document)
     root_problem = require_tei_root(document)
-    pending = engine.begin(document) if engine is not None else None
+    pending = [(engine.begin(member), offset) for member, offset in corpus_members(document)] \
+        if engine is not None else []
     checked: list[Diagnostic] = []
     if rules:
         checked.extend(document.citer.problems)
         checked.extend(iter_rule_problems(document))
+    if schematron is not None:
+        from .schematron_select import iter_schematron_problems
+        checked.extend(iter_schematron_problems(document, schematron))
 
     def finish() -> list[Diagnostic]:
         found = list(document.problems)  # includes not resolved (E0009)
         if root_problem is not None:
             found.append(root_problem)
-        if pending is not None:
-            found.extend(pending())
+        for wait, offset in pending:
+            found.extend(_in_corpus(wait(), offset))
         return found + checked
 
     return finish
@@ -175,7 +209,7 @@ def _ours_in_background(schema: SchemaChoice) -> None:
 
 
 def validate(paths: Iterable[PathLike], schema: SchemaChoice = None, rules: bool = True,
-             jobs: int | None = 1) -> Report:
+             jobs: int | None = 1, schematron: SchematronOptions | None = None) -> Report:
     """Validate files and folders (recursively); one :class:`Report` for all of them.
 
     ``jobs``: worker processes; None chooses: all cores for a corpus of 8 MB or more,
@@ -190,7 +224,10 @@ def validate(paths: Iterable[PathLike], schema: SchemaChoice = None, rules: bool
         _ours_in_background(schema)
         # One schema for the whole run (for --tei-all: the union of the files' names), built once.
         schema = prepare(schema, [path for _, path in sources])
-    tasks = [(shown, str(path), schema, rules) for shown, path in sources]
+    if schematron is not None and schematron.enabled:
+        from .schematron_select import check_files
+        check_files(schematron.files)  # a broken schema fails before any work starts
+    tasks = [(shown, str(path), schema, rules, schematron) for shown, path in sources]
     report = Report(files=len(tasks))
     if jobs is None and len(tasks) > 1 and _worth_a_pool(sources):
         from .corpus import default_jobs

@@ -25,7 +25,7 @@ import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -49,6 +49,28 @@ _ELEMENT_SCHEME = re.compile(r"^element\(([^)]*)\)$")
 _XPOINTER_ID = re.compile(r"""^xpointer\(\s*id\(\s*(["'])([^"']+)\1\s*\)\s*\)$""")
 
 
+#: What all the includes of one input may add up to: as much as one input may be (bytes and
+#: tags, see edition.document), so that a file including a file ten times that includes another
+#: ten times… (an "include bomb", XInclude's billion laughs) stops there.
+MAX_INCLUDED_BYTES = 64 * 1024 * 1024
+MAX_INCLUDED_MARKUP = 1_000_000
+
+
+@dataclass
+class _Budget:
+    size: int = MAX_INCLUDED_BYTES
+    tags: int = MAX_INCLUDED_MARKUP
+
+    def charge(self, data: bytes = b"") -> None:
+        """Count ``data`` against the budget (nothing: check that some is left)."""
+        self.size -= len(data)
+        self.tags -= data.count(b"<")
+        if self.size < 0 or self.tags < 0 or (not data and (self.size == 0 or self.tags == 0)):
+            raise _Refused(f"the includes of this file add up to more than {MAX_INCLUDED_BYTES:,} bytes or "
+                           f"{MAX_INCLUDED_MARKUP:,} tags, the safety limit (the same file included many "
+                           "times over?)")
+
+
 @dataclass(frozen=True)
 class Includes:
     """How the includes of one input are resolved: whether at all, and within which folder."""
@@ -57,6 +79,8 @@ class Includes:
     enabled: bool = True
     #: Real paths of the files being included, outermost first (loop detection).
     chain: tuple[str, ...] = ()
+    #: What the includes of the input may still add (shared by every level).
+    budget: _Budget = field(default_factory=_Budget, compare=False)
 
 
 #: What :func:`edition.document.load` does when not told: (root or None for the default rules,
@@ -212,11 +236,13 @@ def _include(document: Document, element: etree._Element, folder: Path | None, i
     if parent is None:
         raise _Refused("the root element itself cannot be an include")
     target = _target(href, folder, includes)
+    includes.budget.charge()  # spent: the file is not even read
     shown = _shown(document, href)
     try:
         data = read_source(target, shown)
     except EditionParseError as error:
         raise _Refused(f"the file cannot be read ({error.diagnostic.message})") from None
+    includes.budget.charge(data)
     if parse_as == "text":
         if element.get("xpointer") is not None:
             raise _Refused('xpointer is not allowed with parse="text"')
@@ -230,7 +256,7 @@ def _include(document: Document, element: etree._Element, folder: Path | None, i
             raise _Refused("the file holds characters XML does not allow") from None
         parent.remove(element)
         return
-    inner = Includes(includes.root, includes.enabled, (*includes.chain, str(target)))
+    inner = Includes(includes.root, includes.enabled, (*includes.chain, str(target)), includes.budget)
     try:
         included = parse(data, shown, base=target.parent, includes=inner)
     except EditionParseError as error:

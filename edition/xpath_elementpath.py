@@ -10,7 +10,9 @@ release turns the mend off); the reports for upstream are in the README:
 - the arrow operator refuses ``sort``, ``reverse``, ``head``, ``tail``, ``for-each``,
   ``filter``, ``fold-left`` (XPST0017 at parse);
 - ``format-date`` without a language gives month and day names as numbers;
-- ``serialize()`` fails ("Invalid tag name ''") under a default element namespace.
+- ``serialize()`` fails ("Invalid tag name ''") under a default element namespace;
+- a collation whose locale cannot be restored leaves elementpath's collation lock held,
+  so the next string comparison hangs (see :func:`_plain_collation`).
 """
 
 from __future__ import annotations
@@ -127,7 +129,7 @@ def _mend_date_names() -> None:
     def marker(marker: str, dt: Any, lang: str | None = None) -> str:
         return original(marker, dt, lang or "en")  # the default language, as Saxon's
 
-    functions.parse_datetime_marker = marker  # type: ignore[attr-defined]
+    functions.parse_datetime_marker = marker
 
 
 for _wrong, _mend in ((_string_value_is_wrong, _mend_string_values),
@@ -140,8 +142,20 @@ for _wrong, _mend in ((_string_value_is_wrong, _mend_string_values),
 
 # -- compiling and evaluating -------------------------------------------------------------
 
+def _plain_collation() -> None:
+    """LC_COLLATE back to "C" before elementpath compares strings.  Saxon's native code sets
+    it to C.UTF-8, which Python's getlocale() misreads as en_US.UTF-8 (not installed here):
+    elementpath's collation manager then fails to restore it and keeps its lock, and the
+    next comparison waits for that lock for ever."""
+    import locale
+
+    if locale.setlocale(locale.LC_COLLATE) != "C":
+        locale.setlocale(locale.LC_COLLATE, "C")
+
+
 def compile_expression(expression: str, namespaces: Mapping[str, str]) -> Any:
     """elementpath's parse tree (raises ElementPathError)."""
+    _plain_collation()
     return XPath31Parser(namespaces={"": TEI_NS, **namespaces}).parse(expression)
 
 
@@ -183,6 +197,7 @@ _DOCUMENT_ORDER = frozenset({"/", "//", "|", "union", "intersect", "except"})
 def evaluate(token: Any, document: Document, item: etree._Element | None, variables: Mapping[str, Any],
              namespaces: Mapping[str, str], limit: int) -> list[Any]:
     """The result as a list of at most ``limit + 1`` items (elementpath nodes and values)."""
+    _plain_collation()
     # the context's own namespaces (without the default one): serialize() registers them
     # with lxml, which refuses an empty prefix
     context = elementpath.XPathContext(node_tree(document), item=item, variables=dict(variables),

@@ -193,6 +193,9 @@ _WRAPPER = (
     f"codepoints-to-string(10)), {_V}r)")
 _STATIC = "if (false()) then (\n@EXPRESSION@\n) else ()"
 _XS = "Q{http://www.w3.org/2001/XMLSchema}"
+_STANDARD_PREFIXES = {"map": "http://www.w3.org/2005/xpath-functions/map",
+                      "array": "http://www.w3.org/2005/xpath-functions/array",
+                      "math": "http://www.w3.org/2005/xpath-functions/math"}
 
 
 class SaxonExpression:
@@ -204,6 +207,8 @@ class SaxonExpression:
             processor = _processor()
             self._xpath = processor.new_xpath_processor()
             self._xpath.declare_namespace("", TEI_NS)
+            for prefix, uri in _STANDARD_PREFIXES.items():  # XPath 3.1's; saxonche binds only fn and xs
+                self._xpath.declare_namespace(prefix, uri)
             for prefix, uri in namespaces.items():
                 if prefix:
                     self._xpath.declare_namespace(prefix, uri)

@@ -6,6 +6,7 @@ the FRUS volume in slices, and a worker killed with SIGKILL in the middle of a b
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -20,6 +21,7 @@ import pytest
 from edition.build import build
 from edition.cluster import connected
 from edition.diagnostics import EditionOutputError, EditionUsageError
+from edition.incremental import MANIFEST
 
 distributed = pytest.importorskip("distributed", reason="dask.distributed is the cluster extra")
 EDITION = [str(Path(sys.executable).with_name("edition"))]
@@ -43,8 +45,21 @@ def cluster() -> Iterator[distributed.LocalCluster]:
         local.close()
 
 
+#: Pagefind's search index differs between two local builds of the same input (its filter
+#: files' hashes): it is left out of the comparison, every page it indexes is compared.
+NOT_DETERMINISTIC = "html/pagefind/"
+
+
 def tree(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    files = {name: p.read_bytes() for p in sorted(folder.rglob("*"))
+             if p.is_file() and not (name := str(p.relative_to(folder))).startswith(NOT_DETERMINISTIC)}
+    if MANIFEST in files:
+        # its "key" hashes the toolkit's files, read by the client, never by a worker: it changes
+        # only when the code changes between two builds (as it may while the tree is being edited)
+        manifest = json.loads(files[MANIFEST])
+        manifest.pop("key", None)
+        files[MANIFEST] = json.dumps(manifest, sort_keys=True).encode()
+    return files
 
 
 def _local_build(paths: list[Path], out: Path, formats: list[str]) -> dict[str, bytes]:
@@ -57,7 +72,7 @@ def test_build_of_a_volume_is_byte_identical_to_a_local_build(cluster, frus_volu
     local = _local_build([frus_volume], tmp_path / "local", FORMATS)
     with connected(cluster.scheduler_address):
         report = build([frus_volume], out=tmp_path / "cluster", formats=FORMATS, incremental=False)
-    assert report.exit_code == 0 and report.units == 404
+    assert report.exit_code == 0 and report.units == 410  # 404 documents, front and back matter
     remote = tree(tmp_path / "cluster")
     assert sorted(remote) == sorted(local) and len(local) > 1000
     assert [name for name in local if local[name] != remote[name]] == []
@@ -135,7 +150,7 @@ def test_a_worker_killed_mid_build_is_replaced_and_the_build_completes(cluster, 
             ready.set()
             killer.join()
     assert killed, "no worker was killed"
-    assert report.exit_code == 0 and report.units == 404
+    assert report.exit_code == 0 and report.units == 410
     assert tree(out) == local
 
 

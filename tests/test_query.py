@@ -21,8 +21,16 @@ from lxml import etree
 from edition.cli import cli
 from edition.document import load
 from edition.queries import BUILTIN, group_hits, load_queries, named_queries
-from edition.query import (Hit, Plan, Query, QueryEvaluationError, QuerySyntaxError, default_engine, run_document,
-                           run_files)
+from edition.query import (
+    Hit,
+    Plan,
+    Query,
+    QueryEvaluationError,
+    QuerySyntaxError,
+    default_engine,
+    run_document,
+    run_files,
+)
 
 PERSON_MENTIONS = [  # the memo's text: (ref, name, authority pointer)
     ("d300", "Cumming", "#p_CHSJ1"),
@@ -423,7 +431,9 @@ def test_cli_count_and_kwic(memo):
     assert lines[0].endswith("effort to sabotage [Khrushchev]’s visit. Another report")
     assert ": d300.p3: " in lines[1] and lines[1].endswith("Eisenhower and [Khrushchev], with Peiping evidencing")
     # the keyword column is aligned
-    assert lines[0].index("[Khrushchev]") - lines[0].index("d300.p1") == lines[1].index("[Khrushchev]") - lines[1].index("d300.p3")
+    columns = [line.index("[Khrushchev]") - line.index(ref) for line, ref in zip(lines, ("d300.p1", "d300.p3"),
+                                                                                  strict=True)]
+    assert columns[0] == columns[1]
 
 
 # -- corpus ---------------------------------------------------------------------------

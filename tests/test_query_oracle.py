@@ -39,6 +39,9 @@ ELEMENTPATH_DIFFERS: dict[str, str] = {
                                "//persName raises XPDY0002; elementpath evaluates it against the caller's focus",
 }
 
+#: The queries whose answer is an error (XPath 3.1's, as Saxon raises it).
+ERRORS = {"date compared with a number", "pb compared with a number", "inline function with //"}
+
 #: Queries the pure-Python engine is not run on: on the whole volume they take minutes in
 #: elementpath (its own node tree, and quadratic predicates); Saxon answers them in milliseconds.
 ELEMENTPATH_TOO_SLOW = {label for label, corpus, _ in QUERIES if corpus == "volume"}
@@ -94,6 +97,8 @@ def oracle(saxon: Any, path: Path, document: Document, expression: str) -> list[
     """Saxon's answer on the file it parses itself, item by item, or 'error'."""
     xpath = saxon.new_xpath_processor()
     xpath.declare_namespace("", TEI)
+    for prefix in ("map", "array", "math"):
+        xpath.declare_namespace(prefix, f"http://www.w3.org/2005/xpath-functions/{prefix}")
     node = saxon.parse_xml(xml_file_name=str(path))
     xpath.set_context(xdm_item=node)
     try:
@@ -153,6 +158,7 @@ def test_the_set_is_large_and_covers_every_corpus():
 @pytest.mark.parametrize(("label", "corpus", "expression"), QUERIES, ids=[q[0] for q in QUERIES])
 def test_saxon_engine_answers_as_saxon(label, corpus, expression, corpora, documents, saxon):
     expected = oracle(saxon, corpora[corpus], documents[corpus], expression)
+    assert (expected == "error") == (label in ERRORS)  # an answer that is an error is meant to be
     assert ours(documents[corpus], expression, "saxon") == expected
 
 

@@ -479,3 +479,54 @@ def test_nothing_leaves_the_edition(browser, server: str) -> None:
             requested.append(message["params"]["request"]["url"])
     assert any("/pagefind/" in url for url in requested)
     assert [url for url in requested if urlsplit(url).netloc != origin] == []
+
+
+# -- the pages as files (no browser) -------------------------------------------------------
+
+def test_indexes_have_one_entry_per_authority_entry_and_names_apart(edition: Path) -> None:
+    from lxml import html
+
+    folder = edition / "html"
+    pages = sorted(folder.glob("persons-*.html"))
+    assert len(pages) > 10
+    identified: list[str] = []
+    unidentified: list[str] = []
+    for page in pages:
+        tree = html.document_fromstring(page.read_bytes())
+        identified += tree.xpath("//main/ul[@class='entries']/li/span[@class='entry-label']/text()")
+        unidentified += tree.xpath("//section[@class='unidentified']//li/span[@class='entry-label']/text()")
+        assert page.stat().st_size < 150_000, page.name
+    assert identified.count("Dulles, John Foster") == 1 and "Dulles" not in identified
+    assert "Dulles" in unidentified and "Khrushchev, Nikita S." in identified
+    assert len(identified) == len(set(identified))
+    for name in ("HAROLD", "JOHN", "G.", "General"):
+        assert name not in identified
+    # an index with no entry has no page and no link
+    overview = (folder / "indexes.html").read_text(encoding="utf-8")
+    assert 'href="persons.html"' in overview and not (folder / "organisations.html").exists()
+    assert "organisations" not in overview
+    # the pages the edition makes (the volume's printed back-of-book index is a page of its text)
+    made = [*folder.glob("*.html"), *(folder / VOLUME / name for name in ("index.html", "by-date.html",
+                                                                            "page-list.html"))]
+    for page in made:
+        assert page.stat().st_size < 150_000, page
+
+
+def test_volume_contents_print_dates_once_numbered_with_chapters_and_pages(edition: Path) -> None:
+    from lxml import html
+
+    tree = html.document_fromstring((edition / "html" / VOLUME / "index.html").read_bytes())
+    chapters = tree.xpath("//nav[@class='toc']/*[self::h3 or self::h4][@class='chapter']/text()")
+    assert chapters[:2] == ["China", chapters[1]] and len(chapters) >= 6  # the volume's part, then its chapters
+    assert chapters[1].startswith("January–August 1958, Background of the Taiwan Strait Crisis")
+    d300 = tree.xpath("//nav[@class='toc']//li[a/@href='d300.html']")[0]
+    assert d300.xpath("string(a)").startswith("300. Memorandum")  # the number once
+    assert d300.xpath("string(time)") == "September 24, 1959"
+    assert d300.xpath("time/@datetime") == ["1959-09-24"]
+    assert d300.xpath("string(span[@class='pages'])") == "pp. 593–594"
+    assert not tree.xpath("//nav[@class='toc']//ol")  # no list numbers doubling the documents' own
+    assert not re.search(r"\d{4}-\d{2}-\d{2}T", tree.text_content())
+    back = (edition / "html" / VOLUME / "index-section.html").read_text(encoding="utf-8")
+    linked = len(re.findall(r'<a [^>]*href="[^"]*#pg_[^"]*"', back))
+    plain = len(re.findall(r'<span class="ref unresolved"[^>]*>\d+', back))
+    assert linked > 5000 and plain < 50

@@ -29,8 +29,6 @@ from edition.build import RESERVED, build
 from edition.diagnostics import EditionError
 from edition.paths import MAX_NAME_BYTES, output_path, safe_name, shown_path
 
-from conftest import REPO
-
 TEI_NS = "http://www.tei-c.org/ns/1.0"
 ENV = dict(os.environ)  # children import the installed edition, as the tests do
 
@@ -244,9 +242,17 @@ def test_a_lock_left_by_a_dead_process_is_taken_over(tmp_path: Path) -> None:
 # -- (4) signals and leftovers ------------------------------------------------------------------
 
 def _print_temporaries(pid: int) -> list[str]:
+    """Print temporary folders of ``pid`` or of any process that no longer exists."""
     import tempfile
 
-    return [p.name for p in Path(tempfile.gettempdir()).glob(f"edition-print-{pid}-*")]
+    from edition.processes import alive
+
+    found = []
+    for path in Path(tempfile.gettempdir()).glob("edition-print-*-*"):
+        owner = path.name.split("-")[2]
+        if owner.isdigit() and (int(owner) == pid or not alive(int(owner))):
+            found.append(path.name)
+    return found
 
 
 def _group(pgid: int) -> list[str]:
@@ -486,3 +492,53 @@ def test_cite_names_the_nearest_of_many_long_references(tmp_path: Path) -> None:
     result = edition("cite", "d17" + "x" * 2999 + "y", str(source))
     assert result.returncode == 1 and "E0401" in result.stderr
     assert "nearest valid references: d17x" in result.stderr
+
+
+# -- (13) teiCorpus, incremental shortcut -----------------------------------------------------------
+
+def _member(title: str, body: str) -> str:
+    return (f"<TEI><teiHeader><fileDesc><titleStmt><title>{title}</title></titleStmt><publicationStmt><p>x</p>"
+            f"</publicationStmt><sourceDesc><p>x</p></sourceDesc></fileDesc></teiHeader><text><body>{body}</body>"
+            "</text></TEI>")
+
+
+CORPUS = (f'<teiCorpus xmlns="{TEI_NS}"><teiHeader><fileDesc><titleStmt><title>A corpus</title></titleStmt>'
+          "<publicationStmt><p>x</p></publicationStmt><sourceDesc><p>x</p></sourceDesc></fileDesc></teiHeader>\n"
+          + _member("One", "<p>First member text.</p>") + "\n"
+          + _member("Two", "<p>Second <unknownEl>member</unknownEl> text.</p>") + "\n</teiCorpus>\n")
+
+
+def test_a_tei_corpus_is_validated_and_built_member_by_member(tmp_path: Path) -> None:
+    from edition import validate
+
+    source = tmp_path / "corpus.xml"
+    source.write_text(CORPUS)
+    report = validate([source])
+    errors = [d for d in report.diagnostics if d.severity >= 2]
+    assert [(d.code, d.line, d.xpath) for d in errors] == [
+        ("E0101", 3, "/tei:teiCorpus/tei:TEI[2]/tei:text/tei:body/tei:p/tei:unknownEl")], [str(d) for d in errors]
+    built = build([source], out=tmp_path / "out", formats=["text", "html"], jobs=1)
+    assert built.units == 2 and built.exit_code == 0
+    pages = sorted((tmp_path / "out" / "text" / "corpus").glob("*.txt"))
+    assert [p.read_text(encoding="utf-8").strip() for p in pages] == ["First member text.", "Second member text."]
+
+
+def test_an_unchanged_file_is_not_read_again(tmp_path: Path) -> None:
+    sources = _corpus(tmp_path / "src", 3)
+    past = time.time() - 3600
+    for path in sources.iterdir():
+        os.utime(path, (past, past))
+    out = tmp_path / "out"
+    assert build([sources], out=out, formats=["text"], jobs=1).reused == 0
+    # same size, same modification time, same inode: taken as unchanged without reading it
+    # (as make and git do); a file touched since is read, and rebuilt only if its bytes changed
+    quiet = sources / "doc-001.xml"
+    quiet.write_text(quiet.read_text().replace("Paragraph 1.", "Paragraph X."))
+    os.utime(quiet, (past, past))
+    touched = sources / "doc-002.xml"
+    touched.write_text(touched.read_text())
+    again = build([sources], out=out, formats=["text"], jobs=1)
+    assert again.reused == 3
+    assert "Paragraph X." not in (out / "text" / "doc-001.txt").read_text()
+    full = build([sources], out=out, formats=["text"], jobs=1, incremental=False)
+    assert full.reused == 0 and "Paragraph X." in (out / "text" / "doc-001.txt").read_text()

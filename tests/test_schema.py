@@ -443,19 +443,6 @@ def test_pruned_xsd_cache_follows_the_schema_bytes_and_survives_damage(
     assert run(EditionSchema(xsd), bad) == expected
 
 
-@pytest.mark.parametrize("schema", [None, "tei-all"])
-def test_second_thread_gives_the_same_findings(schema: str | None, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every document validated on a second parse in another thread (as large ones are)."""
-    if schema == "tei-all":
-        tei_p5_path("tei_all.rng")
-    import edition.schema
-    files = [MEMO, *VALID, *BROKEN]
-    expected = [d for p in files for d in iter_problems(p, schema=schema)]
-    monkeypatch.setattr(edition.schema, "THREAD_FROM_BYTES", 0)
-    one_by_one = [d for p in files for d in validate([p], schema=schema).diagnostics]
-    assert sorted(one_by_one, key=repr) == sorted(expected, key=repr)
-
-
 def test_a_corpus_in_one_process_gives_the_same_findings() -> None:
     """Many files: their rules run while our whole schema compiles on another thread."""
     files = [MEMO, *VALID, *BROKEN]
@@ -482,12 +469,12 @@ def test_specialized_tei_all_gives_the_pruned_verdicts(tei_all: TeiAllSchema, co
 
 def test_specialized_tei_all_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Kept beside the pruned grammar; a damaged copy is rebuilt; a refused one is not tried again."""
-    from edition.schema import attribute_profile
     from edition.resources import tei_p5_dir
+    from edition.schema import attribute_profile
+    from edition.schema import tei_all as tei_all_module
     rng = tei_p5_dir() / "tei_all.rng"
     monkeypatch.setenv("EDITION_CACHE", str(tmp_path))
-    import edition.schema
-    monkeypatch.setattr(edition.schema, "_QUICK", {})
+    monkeypatch.setattr(tei_all_module, "_QUICK", {})
     tree = load(MEMO).tree
     profile = attribute_profile(tree)
     names = (frozenset(profile), frozenset().union(*profile.values()))
@@ -495,11 +482,11 @@ def test_specialized_tei_all_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert quick is not None and quick.validate(tree)
     (copy,) = tmp_path.glob("v*/tei-all/*.quick.rng")
     copy.write_bytes(b"<grammar")
-    monkeypatch.setattr(edition.schema, "_QUICK", {})
+    monkeypatch.setattr(tei_all_module, "_QUICK", {})
     assert TeiAllSchema(rng).quick_for(names, profile).validate(tree)
     assert b"\n<?xml" in copy.read_bytes()[:200]
     copy.unlink()
-    monkeypatch.setattr(edition.schema, "_QUICK", {})
+    monkeypatch.setattr(tei_all_module, "_QUICK", {})
     from edition import cache
     cache.write("tei-all", copy.name.replace(".quick.rng", ".refused"), b"")
     assert TeiAllSchema(rng).quick_for(names, profile) is None
@@ -507,7 +494,8 @@ def test_specialized_tei_all_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPat
 
 
 def test_compile_trial_gives_up_on_time() -> None:
-    from edition.schema import _compiles_in_time
-    grammar = b'<grammar xmlns="http://relaxng.org/ns/structure/1.0"><start><element name="a"><empty/></element></start></grammar>'
+    from edition.schema.tei_all import _compiles_in_time
+    grammar = (b'<grammar xmlns="http://relaxng.org/ns/structure/1.0">'
+               b'<start><element name="a"><empty/></element></start></grammar>')
     assert _compiles_in_time(grammar, 5.0)
     assert not _compiles_in_time(b"<grammar", 5.0)

@@ -52,6 +52,17 @@ def test_readings() -> None:
     assert letters == {"b": "a", "c": "", "e": "", "h": "", "j": ""}  # only sic/corr (and orig/reg)
 
 
+def test_a_note_in_an_other_reading_is_numbered_once_in_the_apparatus() -> None:
+    document = doc("<p>a<app><lem>x</lem><rdg wit='#B'>y<note>in the reading</note></rdg></app> b<note/></p>")
+    stage = decide(document)
+    app = document.root.find(f".//{tei('app')}")
+    note = stage.alternate(app).note
+    assert note is not None
+    copied = [n for n in note.iter(tei("note")) if n is not note]
+    assert [stage.note(note).label, stage.note(copied[0]).label] == ["1", "2"]
+    assert stage.note(document.root.findall(f".//{tei('p')}/{tei('note')}")[0]).label == "3"
+
+
 def test_a_word_split_by_a_line_break_is_joined() -> None:
     document = doc('<p>Vernunft-\n   <lb break="no"/>\n  vermoegen, 1959-\n<lb break="no"/>60, '
                    'uebri<lb break="no"/><fw type="catch">ge</fw>\n<lb/>\n<pb n="5"/> ge Sache, '

@@ -241,3 +241,17 @@ def test_bytes_without_a_folder_cannot_include() -> None:
             '    <xi:include href="part.xml"/>\n' + TAIL)
     document = parse(text.encode())
     assert [p.code for p in document.problems] == ["E0009"] and "without the folder" in document.problems[0].message
+
+
+def test_an_include_bomb_stops_at_the_limit(tmp_path: Path) -> None:
+    """Ten includes of a file of ten includes of … (XInclude's billion laughs): refused once the
+    includes of one input add up to the size of an input."""
+    (tmp_path / "leaf.xml").write_text(f'<p xmlns="{TEI_NS}">{"lol " * 250_000}</p>')  # 1 MB
+    for level in range(4):
+        inner = "leaf.xml" if level == 0 else f"level{level - 1}.xml"
+        (tmp_path / f"level{level}.xml").write_text(
+            f'<div xmlns="{TEI_NS}" {XI}>' + f'<xi:include href="{inner}"/>' * 10 + "</div>")
+    document = load(tei_file(tmp_path / "v.xml", body='<xi:include href="level3.xml"/>'), root=tmp_path)
+    assert document.problems and {p.code for p in document.problems} == {"E0009"}
+    assert "add up to more than" in document.problems[0].message
+    assert len(document.problems) <= 4 * 10  # one a refused include

@@ -211,4 +211,6 @@ def html_words(page: bytes, *, blocks: frozenset[str] = HTML_BLOCKS) -> list[str
             element.tail = " " + (element.tail or "")
             element.text = " " + (element.text or "")
     parts = tree.xpath("//main//div[@class='text' or starts-with(@class, 'text ')] | //section[@class='notes']")
+    if not parts:  # a page without the edition's frame (a passage): all of its main content
+        parts = tree.xpath("//main") or [tree]
     return words(" ".join(part.text_content() for part in parts))

@@ -7,6 +7,11 @@ first model that fits the element and the writer's outputs wins.  Elements
 the table does not know get the explicit :data:`FALLBACK` model, and the
 engine reports them (W0301): no writer ever drops content silently.
 
+The rows of the elements our editions use most are here; every other element
+of TEI P5 has its row in the data module :mod:`edition.transforms.vocabulary`
+(after TEI simplePrint's processing models), which also gives whole namespaces
+a behaviour (:meth:`BehaviourTable.add_namespace`: the TEI's own examples).
+
 Each behaviour name is one method of every writer (see
 :class:`edition.transforms.engine.Writer`); the vocabulary is :data:`VOCABULARY`.
 Predicates are compiled once, when the table is built, so a bad predicate

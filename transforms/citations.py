@@ -615,7 +615,7 @@ def metadata(document: Document, unit_element: etree._Element | None = None,
     citer = document.citer
     passage = None
     if passage_ref:
-        from edition.cite import resolve
+        from edition.passages import resolve
         passage = resolve(document, passage_ref)
         if unit_element is None:
             unit_element = _top(passage.first).element

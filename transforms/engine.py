@@ -17,6 +17,7 @@ unknown writer.
 
 from __future__ import annotations
 
+import contextlib
 import keyword
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -356,9 +357,15 @@ def register_writer(writer: type[Writer], override: bool = False) -> type[Writer
 #: Modules that register the toolkit's own writers, by writer name; imported
 #: on first use, so that a writer still being written (or one whose dependency
 #: is missing) does not break the others, and a build that does not ask for
-#: the print edition does not pay for importing WeasyPrint.
-BUILTIN_WRITERS = {"html": "edition.transforms.html", "text": "edition.transforms.text", "pdf": "edition.transforms.pdf",
-                   "epub": "edition.transforms.epub"}
+#: the print edition does not pay for importing WeasyPrint.  They are also
+#: declared as entry points (below); this table keeps them usable from a
+#: checkout whose installed metadata predates a writer.
+BUILTIN_WRITERS = {"html": "edition.transforms.html", "text": "edition.transforms.text",
+                   "pdf": "edition.transforms.pdf", "epub": "edition.transforms.epub"}
+
+#: The entry-point group through which any installed package adds writers, as Sphinx finds
+#: builders: ``[project.entry-points."edition.writers"] name = "module:WriterClass"``.
+ENTRY_POINT_GROUP = "edition.writers"
 
 
 def _import_writer(module: str) -> None:
@@ -367,10 +374,39 @@ def _import_writer(module: str) -> None:
     importlib.import_module(module)  # each writer module registers itself on import
 
 
+def _writer_entry_points() -> dict[str, Any]:
+    from importlib.metadata import entry_points
+
+    found: dict[str, Any] = {}
+    for entry in entry_points(group=ENTRY_POINT_GROUP):
+        found.setdefault(entry.name.lower(), entry)  # the first installed distribution wins, as sys.path orders them
+    return found
+
+
+def _load_entry_point(name: str, entry: Any) -> type[Writer]:
+    """The writer class an entry point names, registered; E0901 when it cannot be used."""
+    try:
+        writer = entry.load()
+    except Exception as error:  # noqa: BLE001 - a broken plugin is the user's usage problem, said plainly
+        raise UnknownWriterError.at("E0901", f"the writer {name!r} ({entry.value}) cannot be loaded: "
+                                    f"{type(error).__name__}: {error}") from None
+    if not (isinstance(writer, type) and issubclass(writer, Writer)) or writer.name.lower() != name:
+        raise UnknownWriterError.at("E0901", f"the entry point {name!r} ({entry.value}) is not a Writer "
+                                    f"subclass named {name!r}")
+    if WRITERS.get(writer.name) is not writer:
+        register_writer(writer)
+    return writer
+
+
 def load_writers() -> dict[str, type[Writer]]:
-    """Import every built-in writer module (each registers itself); return the registry."""
+    """Import every built-in writer module and every installed ``edition.writers`` entry point
+    that loads (each registers itself); return the registry."""
     for module in BUILTIN_WRITERS.values():
         _import_writer(module)
+    for name, entry in _writer_entry_points().items():
+        if name not in WRITERS:
+            with contextlib.suppress(UnknownWriterError):  # named, it says why (get_writer)
+                _load_entry_point(name, entry)
     return WRITERS
 
 
@@ -379,6 +415,8 @@ def get_writer(name: str) -> type[Writer]:
     if key not in WRITERS:
         if key in BUILTIN_WRITERS:
             _import_writer(BUILTIN_WRITERS[key])
+        elif (entry := _writer_entry_points().get(key)) is not None:
+            return _load_entry_point(key, entry)
         else:
             load_writers()
     if key not in WRITERS:

@@ -15,6 +15,7 @@ import datetime
 import io
 import re
 import zipfile
+from collections.abc import Sequence
 from typing import Any
 
 import lxml.html
@@ -70,7 +71,7 @@ class EpubWriter(HtmlWriter):
             record.pop(key, None)
         return UnitResult(files={}, record=record, diagnostics=result.diagnostics)
 
-    def finish(self, records: list[dict[str, Any]], options: dict[str, Any]) -> dict[str, bytes]:
+    def finish(self, records: Sequence[dict[str, Any]], options: dict[str, Any]) -> dict[str, bytes]:
         books: dict[str, list[dict[str, Any]]] = {}
         for record in records:
             key = record["volume"][0] if record.get("volume") else record["name"]
@@ -151,7 +152,7 @@ def make_epub(key: str, members: list[dict[str, Any]]) -> bytes:
     """One EPUB 3 from the records of one volume or file."""
     from ebooklib import epub
 
-    meta = next((m["book"] for m in members if m.get("book")), {}) or {}
+    meta: dict[str, Any] = next((m["book"] for m in members if m.get("book")), {}) or {}
     title = meta.get("title") or (members[0]["volume"][1] if members[0].get("volume") else members[0]["title"])
     book = epub.EpubBook()
     book.set_identifier(meta.get("identifier") or f"urn:tei-edition:{key}")

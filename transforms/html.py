@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -824,7 +824,7 @@ class HtmlWriter(Writer[str]):
         return refs
 
     @staticmethod
-    def _described(document: Document) -> dict[str, list[str]]:
+    def _described(document: Document) -> dict[str, Any]:  # "list" here would be the method
         return document.cache.setdefault("html.described", {})
 
     @staticmethod
@@ -862,7 +862,7 @@ class HtmlWriter(Writer[str]):
         return f'<nav class="pager pager-{where}" aria-label="{label}">{" ".join(links)}</nav>'
 
     # -- index pages ------------------------------------------------------------------
-    def finish(self, records: list[dict[str, Any]], options: dict[str, Any]) -> dict[str, bytes]:
+    def finish(self, records: Sequence[dict[str, Any]], options: dict[str, Any]) -> dict[str, bytes]:
         files: dict[str, bytes] = {}
         for asset in ASSET_FILES:
             files[f"assets/{asset}"] = (ASSETS / asset).read_bytes()
@@ -888,7 +888,7 @@ class HtmlWriter(Writer[str]):
                     continue
                 heading = {"index.html": vtitle, "by-date.html": f"Documents by date — {short}",
                            "page-list.html": f"Printed pages — {short}"}[file]
-                crumbs = [("../index.html", "Home")]
+                crumbs: list[tuple[str | None, str]] = [("../index.html", "Home")]
                 crumbs += [("index.html", short), (None, heading.split(" — ")[0])] if file != "index.html" else \
                     [(None, short)]
                 extra = '<script src="pages.js" defer></script>'
@@ -898,9 +898,9 @@ class HtmlWriter(Writer[str]):
                                          f'<main id="main" tabindex="-1">{breadcrumb(crumbs)}', 1),
                 ).encode("utf-8")
         main = (f'<main id="main" tabindex="-1"><h1>{escape(title)}</h1><h2>Documents</h2>'
-                f'{home_items(volumes, singles)}{_same_works(records)}</main>')
+                f'{home_items(volumes, singles)}{_same_works(list(records))}</main>')
         files["index.html"] = render_page(title=title, lang="en", root="", main=main).encode("utf-8")
-        pages, overview = index_pages(records)
+        pages, overview = index_pages(list(records))
         for file, (heading, content) in pages.items():
             files[file] = render_page(title=f"{heading} — {title}", lang="en", root="", main=content).encode("utf-8")
         files[OVERVIEW] = render_page(title=f"Indexes — {title}", lang="en", root="",

@@ -7,11 +7,13 @@ table).  It writes HTML meant only for the page:
 - notes float to the foot of the page where they are called (CSS
   ``float: footnote``), marked as in the source (the FRUS source note ``0``
   first, then the source's own numbers); the edition's own textual notes are
-  lettered, so the source's numbering is never disturbed;
+  lettered, so the source's numbering is never disturbed (labels and letters are
+  the transform stage's, :mod:`edition.transforms.stage`, as in every output);
 - a break to a printed page (``pb``) is a bar at the exact place and the
   original page number (``594``) in the margin;
-- a ``choice`` gives the reading text (the correction) and records the
-  original in a lettered note, as the front page states;
+- a ``choice`` gives the stage's reading text (the correction, the expansion) and
+  records the original of a correction or regularisation in a lettered note, as
+  the front page states; an ``app``'s other readings are a footnote;
 - running heads come from ``string-set`` (the volume title on left pages,
   ``Document 300 · short title`` on right pages), page numbers from
   ``counter(page)``;
@@ -85,6 +87,9 @@ PAGE_SIZES: dict[str, PageSize] = {
 }
 
 DEFAULT_VARIANT = "pdf/ua-1"
+
+#: The engines of the whole edition's PDF (``options["pdf_engine"]``, see :meth:`PdfWriter.book_engine`).
+BOOK_ENGINES = ("auto", "typst", "weasyprint")
 
 #: Above this many units the whole-edition PDF is opt-in (``whole_pdf=True``):
 #: the 404 documents of a FRUS volume take minutes to lay out as one book.
@@ -491,6 +496,11 @@ class PdfWriter(Writer[str]):
         """Raise the usage error of a bad option before the build starts (E0901, exit 2)."""
         cls.page_size(options)
         cls.variant(options)
+        if cls.book_engine(options) == "typst":
+            from .pdf_book import available
+
+            if not available():
+                raise EditionUsageError.at("E0901", "pdf_engine 'typst' needs the typst package (pip install typst)")
         budget = options.get("pdf_time_budget", PRINT_TIME_BUDGET)
         if not isinstance(budget, (int, float)) or budget <= 0:
             raise EditionUsageError.at("E0901", f"pdf_time_budget must be a positive number of seconds, "
@@ -515,6 +525,25 @@ class PdfWriter(Writer[str]):
                                        f"{', '.join(sorted(VARIANTS))}")
         return str(value)
 
+    @staticmethod
+    def book_engine(options: dict[str, Any], units: list[dict[str, Any]] | None = None,
+                    variant: str | None = DEFAULT_VARIANT) -> str:
+        """The engine of the whole edition's PDF (``options["pdf_engine"]``): ``"typst"`` or
+        ``"weasyprint"``. ``"auto"`` (default) is Typst (:mod:`edition.transforms.pdf_book`: a
+        400-document volume in a fraction of WeasyPrint's time and memory) when it is installed and
+        can do what the book needs (no images, a PDF variant it writes), else WeasyPrint."""
+        value = str(options.get("pdf_engine") or "auto").lower()
+        if value not in BOOK_ENGINES:
+            raise EditionUsageError.at("E0901", f"unknown PDF engine {value!r}; choose one of "
+                                       f"{', '.join(BOOK_ENGINES)}")
+        if value != "auto":
+            return value
+        from .pdf_book import available, supports
+
+        if available() and supports(variant) and not any("<img" in r.get("print_html", "") for r in units or ()):
+            return "typst"
+        return "weasyprint"
+
     # -- whole outputs -----------------------------------------------------------------
     def write_unit(self, document: Document, unit: etree._Element, options: dict[str, Any]) -> UnitResult:
         """The PDF of one unit: a front page, then the document with its notes."""
@@ -526,6 +555,11 @@ class PdfWriter(Writer[str]):
             diagnostics = list(prepared.diagnostics)
             for url, node, reason in prepared.ctx.state["over_limit"]:
                 diagnostics.append(document.diagnostic(node, "W0608", f"{url!r} is not printed: {reason}"))
+            if options.get("unit_pdfs") is False:  # only the whole edition's PDF (the book) is wanted
+                return UnitResult(record={"source": document.path, "ref": prepared.info["ref"],
+                                          "title": prepared.info["title"], **prepared.edition_record(),
+                                          "print_chapters": list(options.get("chapters") or ())},
+                                  diagnostics=diagnostics)
             try:
                 with time_budget(budget):
                     rendered = render_pdf(prepared.page, build, variant)
@@ -547,6 +581,7 @@ class PdfWriter(Writer[str]):
         record = {
             "path": path, "source": document.path, "ref": info["ref"], "title": info["title"],
             "pages": rendered.pages, "bytes": len(rendered.pdf),
+            "print_chapters": list(options.get("chapters") or ()),  # the book's chapter headings and bookmarks
             **prepared.edition_record(),
         }
         return UnitResult(files={path: rendered.pdf}, record=record, diagnostics=diagnostics)
@@ -616,6 +651,12 @@ class PdfWriter(Writer[str]):
         authors = list(dict.fromkeys(a for r in units for a in r["print_edition"]["authors"]))
         info = {"title": title, "authors": authors, "keywords": keywords, "lang": edition["lang"],
                 "subject": f"{title}: {len(units)} documents"}
+        if self.book_engine(options, units, variant) == "typst":
+            from .pdf_book import typeset
+
+            book = typeset(units, info, front, page_size, variant)
+            return name, Rendered(pdf=book.pdf, pages=book.pages, seconds=book.seconds, refused=[], missing=[],
+                                  warnings=[])
         page = self._page(info, front + "".join(record["print_html"] for record in units), page_size,
                           lang=edition["lang"])
         with processes.temporary_folder() as folder:

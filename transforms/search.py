@@ -13,6 +13,9 @@ search page and every page's search box then say that search needs a server.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import os
+import shutil
 from pathlib import Path
 
 from edition.diagnostics import Diagnostic
@@ -21,6 +24,8 @@ from edition.diagnostics import Diagnostic
 CSP_SEARCH = ("default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self'; "
               "object-src 'none'; base-uri 'none'; form-action 'self'")
 FOLDER = "pagefind"
+#: The digest of the pages an index was made from (to reuse it when they have not changed).
+DIGEST = "edition-pages.sha256"
 
 
 def search_main() -> str:
@@ -37,11 +42,30 @@ def search_main() -> str:
             '<ol class="search-results"></ol></main>')
 
 
-def index_site(folder: Path) -> Diagnostic | None:
+def _pages_digest(folder: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(folder.rglob("*.html")):
+        if FOLDER not in path.relative_to(folder).parts[:1]:
+            digest.update(str(path.relative_to(folder)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def index_site(folder: Path, previous: Path | None = None) -> Diagnostic | None:
     """Index the built pages of ``folder`` (an edition's html/) into ``folder/pagefind``.
 
+    Pagefind writes its hash maps in an order of its own each run, so two indexes of the same
+    pages differ in bytes; when the pages are those of ``previous`` (the html/ folder of the
+    edition being replaced), its index is taken as it is (and no time is spent indexing).
     Returns a warning when Pagefind is not installed or fails: the edition stays whole
     without search, and the search page says that no index was built."""
+    digest = _pages_digest(folder)
+    if previous is not None:
+        made = previous / FOLDER
+        stamp = made / DIGEST
+        if stamp.is_file() and stamp.read_text(encoding="ascii").strip() == digest:
+            shutil.copytree(made, folder / FOLDER, copy_function=_link_or_copy)
+            return None
     try:
         from pagefind.index import IndexConfig, PagefindIndex
     except ImportError:
@@ -61,4 +85,12 @@ def index_site(folder: Path) -> Diagnostic | None:
     for unused in ("pagefind-ui.js", "pagefind-ui.css", "pagefind-modular-ui.js", "pagefind-modular-ui.css",
                    "pagefind-component-ui.js", "pagefind-component-ui.css", "pagefind-highlight.js"):
         (folder / FOLDER / unused).unlink(missing_ok=True)
+    (folder / FOLDER / DIGEST).write_text(digest + "\n", encoding="ascii")
     return None
+
+
+def _link_or_copy(source: str, target: str) -> None:
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)

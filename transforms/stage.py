@@ -23,7 +23,13 @@ Readings
     else the first ``rdg``); every other reading goes into an apparatus note
     (numbered like any note) made of its text and its witnesses, "om." for
     an empty one.  ``subst``: the reading text shows the ``add``, the
-    diplomatic text ``del`` and ``add`` both.
+    diplomatic text ``del`` and ``add`` both.  The reading not shown is kept:
+    the web page holds both (its switch shows one), the print edition records
+    a correction's original in its lettered note, the text output gives the
+    other with ``--diplomatic``.  Writers render these three elements with
+    their ``alternate`` behaviour whatever the table's row (the engine sees
+    to it), so that the table says how an element looks and the stage what
+    it says.
 Headings
     A ``head`` of a division (or of ``body``, ``front``, ``back``, ``text``,
     ``group``, ``floatingText``) has a level: the number of divisions around
@@ -193,7 +199,7 @@ class Decisions:
         for element in root.iter(_NOTE, _APP):  # document order: an app's note is numbered where it stands
             if element.tag == _APP:
                 self.alternates[element] = self._alternate(element)
-            elif element not in self.notes:
+            elif element not in self.notes and not self._in_apparatus(element):
                 self._number(element, scopes[element])
         for element in root.iter(_CHOICE, _SUBST):
             self.alternates[element] = self._alternate(element)
@@ -234,6 +240,15 @@ class Decisions:
                 return
             node = self._origins[top]  # made by the stage: go on from the element it stands for
             yield node
+
+    def _in_apparatus(self, note: etree._Element) -> bool:
+        """Whether a note stands in an app's other reading: its copy in the apparatus note is
+        the one rendered (and numbered), not the note itself."""
+        for rdg in note.iterancestors(_RDG):
+            app = _owner(rdg)
+            if app is not None and app in self.alternates and rdg not in self.alternates[app].reading:
+                return True
+        return False
 
     def _number(self, note: etree._Element, scope: etree._Element) -> NoteLabel:
         label = _label(note)
@@ -381,10 +396,10 @@ class Decisions:
 
 def decide(document: Document, table: BehaviourTable = DEFAULT) -> Decisions:
     """The decisions of the stage for ``document``: made on first use, then kept with it."""
-    key = f"stage.decisions.{id(table)}"
-    found = document.cache.get(key)
+    made: dict[BehaviourTable, Decisions] = document.cache.setdefault("stage.decisions", {})
+    found = made.get(table)
     if found is None:
-        found = document.cache[key] = Decisions(document, table)
+        found = made[table] = Decisions(document, table)
     return found
 
 

@@ -1,0 +1,146 @@
+"""Plain-Python evaluation of the simplest Schematron tests.
+
+Character-level rules test every text node of a volume (``not(matches(., '[“‘] '))``, seven
+such tests on 53,000 text nodes in FRUS's ``frus-characters.sch``); through elementpath each
+costs some 100 µs of token machinery around one regular expression.  An expression made only
+of ``.``, string literals, ``@name``, ``parent::T``, ``|``, ``not``, ``and``, ``or``,
+``normalize-space``, ``matches`` and ``replace`` (literal patterns, elementpath's own
+translation of XSD regular expressions to Python's) is compiled here to a Python function of
+the context node that computes the same value; anything else (or a value this subset cannot
+type, such as a multi-node argument) is left to elementpath (:class:`Unfit`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import elementpath
+from elementpath import translate_pattern
+
+from .schematron_xpath import _test_key
+
+Closure = Callable[[Any], Any]
+_SPACE = re.compile(r"[ \t\r\n]+")
+
+
+class Unfit(Exception):
+    """This evaluation needs elementpath (the fast function cannot type it)."""
+
+
+def ebv(value: Any) -> bool:
+    """The effective boolean value of what a fast function returns (nodes, a string, a boolean)."""
+    return bool(value)
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        if not value:
+            return ""
+        if len(value) == 1 and isinstance(value[0], elementpath.XPathNode):
+            return str(value[0].string_value)
+    raise Unfit
+
+
+def _literal(token: Any) -> str | None:
+    return str(token.value) if token.symbol == "(string)" else None
+
+
+def _flags(text: str) -> int | None:
+    flags = 0
+    for c in text:
+        if c not in "smix":
+            return None
+        flags |= getattr(re, c.upper())
+    return flags
+
+
+def fast_test(token: Any, namespaces: Mapping[str, str]) -> Closure | None:
+    """The token's fast function, compiled once and kept on the token (None: elementpath's)."""
+    found = getattr(token, "_edition_fast", False)
+    if found is False:
+        found = compile_fast(token, namespaces)
+        token._edition_fast = found
+    return found
+
+
+def compile_fast(token: Any, namespaces: Mapping[str, str]) -> Closure | None:
+    """A Python function of the context node with the expression's value, or None."""
+    try:
+        return _compile(token, namespaces)
+    except (re.error, elementpath.RegexError, ValueError):
+        return None
+
+
+def _compile(token: Any, namespaces: Mapping[str, str]) -> Closure | None:
+    symbol, label, size = token.symbol, token.label, len(token)
+    if symbol == "(string)":
+        value = str(token.value)
+        return lambda node: value
+    if symbol == "." and size == 0:
+        return lambda node: [node]
+    if symbol == "@" and size == 1 and token[0].symbol == "(name)":
+        name = str(token[0].value)
+
+        def attribute(node: Any) -> list[Any]:
+            if not isinstance(node, elementpath.ElementNode):
+                return []
+            return [a for a in node.attributes or () if a.name == name]
+        return attribute
+    if symbol == "parent" and label == "axis" and size == 1:
+        key = _test_key(token[0], namespaces)
+        if key is None or key[0] != "e":
+            return None
+        name = key[1]
+
+        def parent(node: Any) -> list[Any]:
+            up = node.parent
+            if isinstance(up, elementpath.ElementNode) and (name == "*" or up.name == name):
+                return [up]
+            return []
+        return parent
+    parts = [_compile(child, namespaces) for child in token]
+    if any(part is None for part in parts):
+        return None
+    if symbol in ("|", "union") and size == 2:
+        left, right = parts[0], parts[1]
+        return lambda node: _nodes(left(node)) + _nodes(right(node))  # type: ignore[misc]
+    if symbol in ("and", "or") and label == "operator" and size == 2:
+        a, b = parts[0], parts[1]
+        if symbol == "and":
+            return lambda node: ebv(a(node)) and ebv(b(node))  # type: ignore[misc]
+        return lambda node: ebv(a(node)) or ebv(b(node))  # type: ignore[misc]
+    if label != "function":
+        return None
+    if symbol == "not" and size == 1:
+        inner = parts[0]
+        return lambda node: not ebv(inner(node))  # type: ignore[misc]
+    if symbol == "normalize-space" and size == 1:
+        inner = parts[0]
+        return lambda node: _SPACE.sub(" ", _text(inner(node))).strip(" ")  # type: ignore[misc]
+    if symbol == "matches" and size in (2, 3):
+        pattern, flags = _literal(token[1]), _flags(_literal(token[2]) or "") if size == 3 else 0
+        if pattern is None or flags is None or size == 3 and _literal(token[2]) is None:
+            return None
+        regex = re.compile(translate_pattern(pattern, flags, token.parser.xsd_version), flags)
+        subject = parts[0]
+        return lambda node: regex.search(_text(subject(node))) is not None  # type: ignore[misc]
+    if symbol == "replace" and size == 3:
+        pattern, replacement = _literal(token[1]), _literal(token[2])
+        if pattern is None or replacement is None or "$" in replacement or "\\" in replacement:
+            return None
+        regex = re.compile(translate_pattern(pattern, 0, token.parser.xsd_version))
+        if regex.search(""):
+            return None  # FORX0003: elementpath reports it
+        subject = parts[0]
+        return lambda node: regex.sub(lambda _m: replacement, _text(subject(node)))  # type: ignore[misc]
+    return None
+
+
+def _nodes(value: Any) -> list[Any]:
+    if isinstance(value, list) and all(isinstance(item, elementpath.XPathNode) for item in value):
+        return value
+    raise Unfit

@@ -1,0 +1,152 @@
+"""The whole volume's book set by Typst (transforms/pdf_book.py), read back with pypdf.
+
+The FRUS excerpt (four documents with their front and back matter) is built as the
+volume is, and its book checked for what the print edition promises: 6 × 9 in pages,
+running heads, notes on the page of their call, the printed volume's page numbers,
+a table of contents with page numbers, bookmarks, embedded fonts, metadata and
+PDF/UA-1 tagging; hostile text is set as text, never run as Typst code.
+"""
+
+from __future__ import annotations
+
+import re
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("typst", reason="the book's engine (PyPI typst)")
+from pypdf import PdfReader  # noqa: E402
+
+from edition.build import build  # noqa: E402
+from edition.diagnostics import EditionUsageError  # noqa: E402
+from edition.transforms import pdf_book  # noqa: E402
+from edition.transforms.pdf import PdfWriter  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def book(frus_excerpt: Path, tmp_path_factory: pytest.TempPathFactory) -> PdfReader:
+    out = tmp_path_factory.mktemp("book") / "edition"
+    report = build([frus_excerpt], out=out, formats=["pdf"], options={"whole_pdf": True, "unit_pdfs": False},
+                   jobs=2, incremental=False)
+    assert report.exit_code == 0, report.diagnostics
+    files = sorted(p.relative_to(out / "pdf").as_posix() for p in (out / "pdf").rglob("*.pdf"))
+    assert files == [f"{frus_excerpt.stem}.pdf"]  # --no-unit-pdfs: the book alone
+    return PdfReader(out / "pdf" / files[0])
+
+
+def _text(page) -> str:
+    return re.sub(r"\s+", " ", page.extract_text())
+
+
+def _outline(reader: PdfReader) -> list[tuple[int, str, int]]:
+    found: list[tuple[int, str, int]] = []
+
+    def walk(items: list, depth: int) -> None:
+        for item in items:
+            if isinstance(item, list):
+                walk(item, depth + 1)
+            else:
+                found.append((depth, item.title, reader.get_destination_page_number(item) + 1))
+
+    walk(reader.outline, 0)
+    return found
+
+
+def test_pages_are_six_by_nine_inches_and_typst_set_them(book: PdfReader) -> None:
+    assert {(float(p.mediabox.width), float(p.mediabox.height)) for p in book.pages} == {(432.0, 648.0)}
+    assert len(book.pages) >= 10
+    assert book.metadata["/Creator"].startswith("Typst")
+
+
+def test_a_bookmark_per_document_at_its_page_and_a_contents_with_page_numbers(book: PdfReader) -> None:
+    outline = _outline(book)
+    titles = [title for _, title, _ in outline]
+    for number in ("299", "300", "301", "302"):
+        assert any(title.startswith(f"{number}. ") for title in titles), titles
+    # a bookmark's page is the page its heading is set on; the note inside a heading is not in it
+    for _, title, page in outline:
+        assert "Source:" not in title
+        assert title[:25] in _text(book.pages[page - 1])
+    contents = _text(book.pages[1])
+    assert "Contents" in contents
+    for _, title, page in outline:
+        assert re.search(re.escape(title[:20]) + r".*?\. " + str(page), contents), title
+
+
+def test_running_heads_name_the_volume_left_and_the_document_right(book: PdfReader) -> None:
+    outline = {title.split(".")[0]: page for _, title, page in _outline(book)}
+    right = outline["300"] if outline["300"] % 2 else outline["300"] + 1
+    head = book.pages[right - 1].extract_text().splitlines()[0]
+    assert head.startswith("Document 30") and head.endswith(str(right))
+    even = next(n for n in range(4, len(book.pages)) if n % 2 == 0)
+    left = book.pages[even - 1].extract_text().splitlines()[0]
+    assert left == f"{even} Foreign Relations of the United States, 1958–1960, China, Volume XIX"
+
+
+def test_notes_stand_on_the_page_of_their_call(book: PdfReader) -> None:
+    # d300's source note (0) and its numbered notes: the note's text on the same page as the heading
+    outline = {title.split(".")[0]: page for _, title, page in _outline(book)}
+    page = _text(book.pages[outline["300"] - 1])
+    assert "Memorandum From the Director of the Bureau of Intelligence" in page
+    assert "Source: Department of State" in page
+    text = " ".join(_text(p) for p in book.pages)
+    assert text.count("Source: Department of State") >= 4  # every document's source note, once each
+
+
+def test_the_printed_volumes_page_numbers_are_in_the_margin(book: PdfReader) -> None:
+    numbers = set()
+    for page in book.pages:
+        numbers.update(re.findall(r"(?m)^(59\d|60\d)$", page.extract_text()))
+    assert {"591", "595", "599"} <= numbers
+
+
+def test_fonts_embedded_metadata_and_pdf_ua_1(book: PdfReader) -> None:
+    root = book.trailer["/Root"]
+    assert "/StructTreeRoot" in root and root["/MarkInfo"]["/Marked"]
+    assert root["/Lang"] == "en"
+    xmp = root["/Metadata"].get_object().get_data().decode()
+    assert "<pdfuaid:part>1</pdfuaid:part>" in xmp
+    assert book.metadata["/Title"] == "Foreign Relations of the United States, 1958–1960, China, Volume XIX"
+    assert "Harriet Dashiell Schwar" in book.metadata["/Author"]
+    assert "/CreationDate" not in book.metadata  # deterministic bytes
+    for page in book.pages[:4]:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            descriptor = (font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font
+                          else font)["/FontDescriptor"].get_object()
+            assert any(key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3"))
+
+
+HOSTILE = ('<section class="document" id="d1" data-running="Document 1 · #set page(width: 1in)">'
+           '<h2>1. A #strong[title] with $math$ and \\ and "quotes"<span class="fn source" data-n="0">'
+           'Source: [note] #panic("x") </span></h2>'
+           '<p>#read("/etc/passwd") ]] [[ <b>x</b> @ref &lt;label&gt; * _ ` ~ -- ... = + / 1. x: '
+           '<span class="italic">#emph</span>)(</p></section>')
+
+
+def test_hostile_text_is_set_as_text_never_run() -> None:
+    units = [{"print_html": HOSTILE, "print_chapters": ["Chapter #1 [x]"], "source": "x.xml", "title": "t"}]
+    info = {"title": 'Vol "#1"', "authors": ["A \\ B"], "keywords": [], "lang": "en"}
+    made = pdf_book.typeset(units, info, "<div class='front'><h1>Vol #1</h1></div>", "frus", "pdf/ua-1")
+    reader = PdfReader(BytesIO(made.pdf))
+    text = " ".join(_text(page) for page in reader.pages)
+    for literal in ("#set page(width: 1in)", "#strong[title]", "$math$", '#read("/etc/passwd")', "]] [[",
+                    "@ref <label>", "Source: [note] #panic(\"x\")", "#emph"):
+        assert literal in text, literal
+    assert [title for _, title, _ in _outline(reader)][-2:] == ["Chapter #1 [x]",
+                                                                '1. A #strong[title] with $math$ and \\ and "quotes"']
+    assert reader.metadata["/Title"] == 'Vol "#1"'
+
+
+def test_the_engine_is_an_option(memo_path: Path, frus_excerpt: Path, tmp_path: Path) -> None:
+    with pytest.raises(EditionUsageError):
+        PdfWriter.check_options({"pdf_engine": "latex"})
+    assert PdfWriter.book_engine({}) == "typst"
+    assert PdfWriter.book_engine({}, [{"print_html": "<img src='a.png'>"}]) == "weasyprint"  # images
+    assert PdfWriter.book_engine({}, [], "pdf/a-4") == "weasyprint"
+    report = build([memo_path, frus_excerpt], out=tmp_path / "e", formats=["pdf"], jobs=2, incremental=False,
+                   options={"whole_pdf": True, "unit_pdfs": False, "pdf_engine": "weasyprint"})
+    assert report.exit_code == 0
+    reader = PdfReader(tmp_path / "e" / "pdf" / "edition.pdf")
+    assert "WeasyPrint" in reader.metadata.get("/Producer", "")
