@@ -15,6 +15,7 @@ debian_packages=(
   libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0  # WeasyPrint
   fonts-dejavu-core fonts-liberation  # embedded in the PDFs; nothing is fetched
   epubcheck                         # checks the ebooks (edition build -f epub) in the tests
+  fop                               # Apache FOP: the print baseline of bench/print_bench.py
 )
 missing=()
 for package in "${debian_packages[@]}"; do

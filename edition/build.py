@@ -22,7 +22,6 @@ leaves the previous edition whole.
 from __future__ import annotations
 
 import ctypes
-import gc
 import os
 import shutil
 import stat
@@ -37,13 +36,13 @@ from typing import Any
 from lxml import etree
 
 from . import processes, resources
-from .diagnostics import (Diagnostic, EditionError, EditionOutputError, EditionUsageError, exit_code,
-                          sort_key, summary)
+from .diagnostics import Diagnostic, EditionError, EditionOutputError, EditionUsageError, exit_code, sort_key, summary
 from .document import DIVISIONS, XML_ID, Document, iter_sources, load, require_tei_root, tei
 from .incremental import BuildCache, FileEntry, UnitEntry, diagnostic_from, toolkit_key
 from .lock import OutputLock
 from .paths import output_file, safe_name, shown_path
 from .series import series_pages, volume_entry
+from .speed import give_back_memory
 
 DEFAULT_OUT = Path("_build") / "edition"
 DEFAULT_IN = Path("tei")
@@ -308,7 +307,7 @@ def _render(task: _Task) -> tuple[list[_Rendered], list[Diagnostic]]:
     units, is_volume = document_units(document)
     writers = {name: get_writer(name)() for name in task.formats if name not in _NOT_WRITERS}
     wants_cite = CITE in task.formats
-    page_of = {unit: f"{name}.html" for unit, name in zip(units, plan.names)} if is_volume else {}
+    page_of = {unit: f"{name}.html" for unit, name in zip(units, plan.names, strict=False)} if is_volume else {}
     if is_volume:  # a page break printed between two documents is shown (and linked) on the next one
         from edition.transforms.html import safe_id
 
@@ -365,18 +364,6 @@ def _render(task: _Task) -> tuple[list[_Rendered], list[Diagnostic]]:
             target.write(f"{CITE}/{page}/{file}", data)
         out.append(_Rendered(index, outputs, list(cite), diagnostics))
     return out, []
-
-
-def _give_back_memory() -> None:
-    """Return the C heap's free pages (a parsed volume's 20 MiB) to the system.
-
-    Python's small objects live in arenas of their own, so what libxml2 freed would
-    otherwise stay resident, unused, under everything the build makes afterwards."""
-    try:
-        trim = ctypes.CDLL(None).malloc_trim
-    except (OSError, AttributeError):  # not glibc
-        return
-    trim(0)
 
 
 # -- output folder -----------------------------------------------------------------
@@ -546,21 +533,34 @@ class _Folder:
         return True
 
     def reuse_all(self, previous_root: str, relatives: list[str]) -> None:
-        """:meth:`reuse` for many files: their folders made first, by several threads at
-        once (see :func:`remove_tree`: a folder costs milliseconds, a link does not)."""
-        for relative in relatives:
-            output_file(self.root, relative)  # every path checked before anything is made
-        folders = {os.path.dirname(relative) for relative in relatives} - self.made - {""}
-        if len(folders) >= 64:
-            with ThreadPoolExecutor(FOLDER_THREADS) as pool:
-                for _ in pool.map(lambda folder: os.makedirs(f"{self.root}/{folder}", exist_ok=True), sorted(folders)):
-                    pass
+        """:meth:`reuse` for many files, by several threads at once: their folders first,
+        then the links (see :func:`remove_tree`: a folder costs milliseconds)."""
+        pairs = [(f"{previous_root}/{relative}", output_file(self.root, relative)) for relative in relatives]
+        if len(pairs) < 256:
+            for relative in relatives:
+                self.reuse(f"{previous_root}/{relative}", relative)
+            return
+        folders = sorted({os.path.dirname(relative) for relative in relatives} - self.made - {""})
+
+        def make(folder: str) -> None:
+            os.makedirs(f"{self.root}/{folder}", exist_ok=True)
+
+        def link(chunk: list[tuple[str, str]]) -> None:
+            for previous, target in chunk:
+                try:
+                    os.link(previous, target)
+                except OSError:
+                    shutil.copyfile(previous, target)
+
+        with ThreadPoolExecutor(FOLDER_THREADS) as pool:
+            for _ in pool.map(make, folders):
+                pass
             for folder in folders:
                 while folder and folder not in self.made:
                     self.made.add(folder)
                     folder = os.path.dirname(folder)
-        for relative in relatives:
-            self.reuse(f"{previous_root}/{relative}", relative)
+            for _ in pool.map(link, [pairs[start:start + 512] for start in range(0, len(pairs), 512)]):
+                pass
 
     def reuse(self, previous: str, relative: str) -> None:
         """Take an unchanged file from the previous edition: a hard link (no copy), else a copy."""
@@ -699,7 +699,7 @@ def _build(inputs: list[Path], out_path: Path, given: Path, chosen: list[str], o
     temporary = out_path.with_name(f".{out_path.name}.tmp-{os.getpid()}")
     previous = str(out_path) if (out_path / MARKER).is_file() else ""
     tasks: list[_Task] = []
-    for plan, count in zip(plans, unit_counts):
+    for plan, count in zip(plans, unit_counts, strict=False):
         if not count:
             continue
         for start in range(0, count, SLICE):
@@ -739,7 +739,7 @@ def _build(inputs: list[Path], out_path: Path, given: Path, chosen: list[str], o
             # no warm-up task in this process before the pool forks: what a render compiles
             # (writer tables, a document's indexes) is cheap, and both workers start at once
             results = run_parallel(_render, tasks, jobs=jobs, label="building", warm_up=False)
-            for task, (rendered, problems) in zip(tasks, results):
+            for task, (rendered, problems) in zip(tasks, results, strict=False):
                 report.diagnostics.extend(problems)
                 folder = f"{task.plan.folder}/" if task.plan.folder else ""
                 for item in rendered:
@@ -756,10 +756,8 @@ def _build(inputs: list[Path], out_path: Path, given: Path, chosen: list[str], o
         finally:
             _LOADED.clear()
             _RECENT.clear()
-            # a Document and its Citer refer to each other: collect the cycle now, so that the
-            # tree's memory is free again before the index pages and the manifest are made
-            gc.collect()
-            _give_back_memory()
+            # the tree's memory free again before the index pages and the manifest are made
+            give_back_memory()
         taken_over: list[str] = []  # files of unchanged inputs, linked from the previous edition at once
         for position, entry in reused.items():
             for unit_number, unit in enumerate(entry.units):
@@ -786,9 +784,10 @@ def _build(inputs: list[Path], out_path: Path, given: Path, chosen: list[str], o
                     entry_unit.files[format_name] = files
                     entry_unit.records[format_name] = record
                 entries.append(entry_unit)
-            if digests[position] and len(entries) == len(plan.names):
+            digest = digests[position]
+            if digest and len(entries) == len(plan.names):
                 # vars, not asdict: the plan is only read from here on, a deep copy is wasted
-                cache.remember(plan.path, FileEntry(digests[position], dict(vars(plan)), entries))
+                cache.remember(plan.path, FileEntry(digest, dict(vars(plan)), entries))
         if not report.units:
             # no input, or every input failed: an empty edition must not replace the previous one
             shutil.rmtree(temporary, ignore_errors=True)

@@ -12,6 +12,7 @@ that cannot be created or written costs speed, never an error.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
@@ -80,10 +81,8 @@ def read(namespace: str, name: str) -> bytes | None:
     if header != expected:
         discard(namespace, name, "its checksum does not match its content")
         return None
-    try:
+    with contextlib.suppress(OSError):
         os.utime(path)  # least recently *used* goes first, so a read counts as a use
-    except OSError:
-        pass
     return payload
 
 
@@ -93,10 +92,8 @@ def discard(namespace: str, name: str, why: str) -> None:
     if path is None:
         return
     _warn_discarded(path, why)
-    try:
+    with contextlib.suppress(OSError):
         path.unlink()
-    except OSError:
-        pass
 
 
 def exists(namespace: str, name: str) -> bool:

@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextvars import ContextVar
 from typing import Any, TypeVar
 
-from .diagnostics import EditionOutputError, EditionUsageError
+from .diagnostics import EditionError, EditionUsageError
 
 Task = TypeVar("Task")
 Result = TypeVar("Result")
@@ -67,7 +67,8 @@ def connected(address: str | None, timeout: float = CONNECT_TIMEOUT) -> Iterator
     except (OSError, TimeoutError, ValueError) as error:
         raise EditionUsageError.at("E0620", f"cannot reach the Dask scheduler at {address!r} within "
                                    f"{timeout:g} s ({type(error).__name__}: {error}); start one with "
-                                   "`dask scheduler` and give its address (tcp://HOST:8786)", path="--scheduler") from None
+                                   "`dask scheduler` and give its address (tcp://HOST:8786)",
+                                   path="--scheduler") from None
     token = _CLIENT.set(client)
     try:
         yield client
@@ -119,7 +120,37 @@ def run(client: Any, function: Callable[[Task], Result], tasks: Iterable[Task],
                 following += 1
                 yield done.result()
     except KilledWorker as error:
-        raise EditionOutputError.at("E0621", f"a unit of work was lost with its worker too often ({error}); "
-                                    "nothing was replaced") from None
-    finally:
+        _stop(client, futures)
+        # not an OSError: a build would report it as a failed write (E0602)
+        raise EditionError.at("E0621", f"a unit of work was lost with its worker too often ({error}); "
+                              "nothing was replaced") from None
+    except BaseException:
+        _stop(client, futures)
+        raise
+
+
+#: Seconds to wait, after a failure, for the units still running on the workers.
+DRAIN_TIMEOUT = 60.0
+
+
+def _stop(client: Any, futures: list[Any]) -> None:
+    """Cancel what has not run, and wait for what is running: a unit still writing into the
+    temporary edition folder after the client has removed it would leave a stray folder."""
+    import time
+
+    with contextlib.suppress(Exception):
         client.cancel([future for future in futures if future is not None and not future.done()])
+    deadline = time.monotonic() + DRAIN_TIMEOUT
+    while time.monotonic() < deadline:
+        try:
+            running = client.run(_executing, on_error="ignore")
+        except Exception:
+            return
+        if not any(running.values()):
+            return
+        time.sleep(0.1)
+
+
+def _executing(dask_worker: Any) -> int:
+    """Tasks a worker is running now (runs on the worker)."""
+    return len(dask_worker.state.executing)

@@ -16,6 +16,7 @@ import enum
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any, Self
 
 
 class Severity(enum.IntEnum):
@@ -46,7 +47,7 @@ def _table(*rows: tuple[str, Severity, str]) -> dict[str, Code]:
     return table
 
 
-E, W, I, F = Severity.ERROR, Severity.WARNING, Severity.INFO, Severity.FATAL
+E, W, N, F = Severity.ERROR, Severity.WARNING, Severity.INFO, Severity.FATAL  # N: a notice (info)
 
 #: Every code the toolkit emits.  Ranges: E00xx input and parsing, E01xx
 #: schema, E02xx integrity rules, W03xx transforms, E04xx references and
@@ -94,7 +95,7 @@ CODES: dict[str, Code] = _table(
     # references and citations
     ("E0401", E, "canonical reference does not resolve"),
     ("W0402", W, "citation metadata field missing from the header"),
-    ("I0403", I, "no citeStructure: canonical references fall back to division id and paragraph position"),
+    ("I0403", N, "no citeStructure: canonical references fall back to division id and paragraph position"),
     ("E0404", E, "citeStructure cannot be evaluated"),
     # queries
     ("E0501", E, "XPath syntax error"),
@@ -118,7 +119,7 @@ CODES: dict[str, Code] = _table(
     # Schematron (edition/schematron.py): findings by @role, then the engine's own
     ("E0701", E, "Schematron assert failed or report fired"),
     ("W0702", W, "Schematron assert failed or report fired (role warn or warning)"),
-    ("I0703", I, "Schematron assert failed or report fired (role info)"),
+    ("I0703", N, "Schematron assert failed or report fired (role info)"),
     ("E0704", F, "Schematron assert failed or report fired (role fatal)"),
     ("E0705", F, "Schematron could not be compiled, or uses a construct that is not supported"),
     ("E0706", E, "Schematron test, let or rule context could not be evaluated"),

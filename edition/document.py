@@ -522,7 +522,7 @@ class Document:
         chain = node.iterancestors() if len(steps) > 1 else ()
         ancestors = list(chain)[:len(steps) - 1]
         # remember the containers' paths: siblings and descendants ask for them again
-        for ancestor, step in zip(reversed(ancestors), reversed(steps[1:])):
+        for ancestor, step in zip(reversed(ancestors), reversed(steps[1:]), strict=False):
             path += "/" + step
             if len(known) < _PATH_CACHE_LIMIT:
                 known[ancestor] = path

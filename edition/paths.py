@@ -50,7 +50,7 @@ def safe_name(value: str, default: str = "document", limit: int = MAX_NAME_BYTES
         out.append(character)
     name = "".join(out).strip("-._") or default
     if len(name.encode("utf-8")) > limit:
-        digest = hashlib.sha256(value.encode("utf-8", "surrogateescape")).hexdigest()[:_HASH]
+        digest = hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:_HASH]
         room = limit - _HASH - 1
         cut = name.encode("utf-8")[:room].decode("utf-8", "ignore").rstrip("-._")
         name = f"{cut}-{digest}"

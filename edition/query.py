@@ -39,6 +39,15 @@ from lxml import etree
 from . import query_guard
 from .diagnostics import Diagnostic, EditionQueryError, EditionUsageError
 from .document import NAMESPACES, Document
+from .query_errors import (
+    RESOURCE_WORDS,
+    QueryBudgetError,
+    QueryEvaluationError,
+    QueryRefusedError,
+    QuerySyntaxError,
+    _elementpath_syntax_error,
+    _saxon_syntax_error,
+)
 from .query_hits import Hit, _Locator, string_value
 from .query_output import CSV_FIELDS, FORMATS, kwic, kwic_line, text_line, xml_hit
 
@@ -49,80 +58,9 @@ __all__ = ["Hit", "Query", "QuerySyntaxError", "QueryEvaluationError", "QueryBud
 ENGINES = ("auto", "saxon", "elementpath", "lxml")
 
 
-class QuerySyntaxError(EditionQueryError, EditionUsageError):
-    """The expression does not compile (E0501); the CLI exits with 2."""
-
-
-class QueryEvaluationError(EditionQueryError):
-    """The expression failed on one document (E0502); other documents still run."""
-
-
-class QueryBudgetError(QueryEvaluationError):
-    """The query ran out of its budget: items, recursion depth, memory (E0504); exit 1."""
-
-
-class QueryRefusedError(EditionQueryError):
-    """The expression calls a function that reaches outside the inputs, or holds a
-    character XML does not allow (E0505); exit 1."""
-
-
 def default_engine() -> str:
     from . import xpath_saxon
     return "saxon" if xpath_saxon.available() else "elementpath"
-
-
-# -- syntax errors ---------------------------------------------------------------------
-
-def _caret(expression: str, offset: int) -> str:
-    lines = expression.split("\n")
-    before = expression[:offset]
-    line_no = before.count("\n")
-    column = offset - (before.rfind("\n") + 1)
-    return f"    {lines[min(line_no, len(lines) - 1)]}\n    {' ' * column}^"
-
-
-def _syntax_error(expression: str, message: str, offset: int, code: str = "") -> QuerySyntaxError:
-    offset = min(max(offset, 0), len(expression))
-    line, column = query_guard.line_column(expression, offset)
-    code = f" [{code}]" if code else ""
-    return QuerySyntaxError.at("E0501", f"XPath syntax error: {message}{code}\n{_caret(expression, offset)}",
-                               path="<expression>", line=line, column=column)
-
-
-def _elementpath_syntax_error(expression: str, error: Any) -> QuerySyntaxError:
-    token = getattr(error, "token", None)
-    span = getattr(token, "span", None)
-    offset = span[0] if span else len(expression)
-    return _syntax_error(expression, str(error.message), offset, str(getattr(error, "code", "") or ""))
-
-
-def _saxon_syntax_error(expression: str, message: str) -> EditionQueryError:
-    """Saxon's message, located by elementpath's parser where it fails too (Saxon's own
-    messages carry no offset)."""
-    import re
-
-    unbound = re.search(r"variable \$([\w.\-]+)", message)
-    if unbound and "No value" in message:
-        name = unbound.group(1)
-        return QuerySyntaxError.at("E0501", f"variable ${name} is not bound; pass --var {name}=VALUE",
-                                   path="<expression>", line=1, column=expression.find("$" + name) + 1)
-    try:
-        from . import xpath_elementpath
-        xpath_elementpath.compile_expression(expression, NAMESPACES)
-    except RecursionError:
-        pass
-    except Exception as error:  # noqa: BLE001 - only to find where the expression breaks
-        if hasattr(error, "token"):
-            located = _elementpath_syntax_error(expression, error)
-            first = located.diagnostic.message.split("\n")
-            return QuerySyntaxError.at("E0501", "\n".join([f"XPath syntax error: {message}", *first[1:]]),
-                                       path="<expression>", line=located.diagnostic.line,
-                                       column=located.diagnostic.column)
-    return _syntax_error(expression, message, 0)
-
-
-_RESOURCE_WORDS = ("Maximum length of sequence", "StackOverflow", "OutOfMemory", "Too many nested",
-                   "stack overflow", "too deeply nested")
 
 
 # -- compiling -----------------------------------------------------------------------------
@@ -147,7 +85,7 @@ class _Compiled:
             except SaxonError as error:
                 if "prefix" in error.message and "declared" in error.message:
                     raise _Unresolved(error.message) from None
-                if any(word in error.message for word in _RESOURCE_WORDS):
+                if any(word in error.message for word in RESOURCE_WORDS):
                     raise QueryBudgetError.at("E0504", f"the expression is beyond Saxon's limits: {error.message}",
                                               path="<expression>", line=1, column=1) from None
                 raise _saxon_syntax_error(expression, error.message) from None
@@ -334,7 +272,7 @@ class Query:
             if not error.static and "cannot read this document" in error.message or "entity" in error.message:
                 compiled.fall_back()
                 return self.evaluate(document, item, variables, limit)
-            code = "E0504" if any(word in error.message for word in _RESOURCE_WORDS) else "E0502"
+            code = "E0504" if any(word in error.message for word in RESOURCE_WORDS) else "E0502"
             kind = QueryBudgetError if code == "E0504" else QueryEvaluationError
             raise kind(Diagnostic.make(code, f"{error.message} (expression {self.expression!r}); "
                                        "fix the expression or the data it reads", path=document.path)) from None
@@ -615,5 +553,12 @@ def watch_query(plan: Plan, output_format: str, timeout: float, memory_mb: float
     if timeout or memory_mb:
         # the caller ends the watch when the run ends: a library or test process lives on after
         # the query, and must not be stopped by a watch meant for the query alone
-        return query_guard.watchdog(timeout, memory_mb, stop)
+        unwatch = query_guard.watchdog(timeout, memory_mb, stop)
+
+        def end() -> None:
+            unwatch()
+            os.close(stderr)
+
+        return end
+    os.close(stderr)
     return lambda: None

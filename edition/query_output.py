@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from .query import FileResult
 
 __all__ = ["FORMATS", "CSV_FIELDS", "Output", "text_line", "xml_hit", "kwic", "kwic_line", "csv_cell",
-           "error_record", "write_results"]
+           "csv_row", "error_record", "write_results"]
 
 FORMATS = ("text", "xml", "json", "csv")
 CSV_FIELDS = ("file", "ref", "line", "column", "xpath", "type", "value")
@@ -48,6 +48,15 @@ def csv_cell(value: Any) -> Any:
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
     return value
+
+
+def csv_row(values: Iterable[Any]) -> str:
+    """One CSV line (without its end) of cells made safe by :func:`csv_cell`.  The writer ends
+    rows with CRLF so that it quotes a cell holding a lone CR (with LF only it would not, and
+    the CR would start a row of its own); the end is the caller's."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerow([csv_cell(value) for value in values])
+    return buffer.getvalue()[:-2]
 
 
 def error_record(diagnostic: Diagnostic) -> dict[str, Any]:
@@ -162,12 +171,9 @@ def write_results(results: Iterable[FileResult], output: Output, out: Callable[[
         if output.format == "json":
             out(json.dumps([g.as_dict(with_file) for g in groups], ensure_ascii=False, indent=1))
         elif output.format == "csv":
-            buffer = io.StringIO()
-            writer = csv.writer(buffer, lineterminator="\n")
-            writer.writerow(("count", "key", "label", "refs"))
+            out(csv_row(("count", "key", "label", "refs")))
             for g in groups:
-                writer.writerow([csv_cell(v) for v in (g.count, g.key, g.label, " ".join(g.refs(with_file)))])
-            out(buffer.getvalue().rstrip("\n"))
+                out(csv_row([g.count, g.key, g.label, " ".join(g.refs(with_file))]))
         elif output.format == "xml":
             out('<?xml version="1.0" encoding="UTF-8"?>')
             out(f'<groups query="{_attr(named.name)}">')
@@ -214,15 +220,9 @@ def write_results(results: Iterable[FileResult], output: Output, out: Callable[[
         out("]")
         JSON_STATE.update(open=0)
     elif output.format == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(CSV_FIELDS)
-        out(buffer.getvalue().rstrip("\n"))
+        out(csv_row(CSV_FIELDS))
         for hit in hits:
-            buffer.seek(0)
-            buffer.truncate()
-            writer.writerow([csv_cell(getattr(hit, name)) for name in CSV_FIELDS])
-            out(buffer.getvalue().rstrip("\n"))
+            out(csv_row([getattr(hit, name) for name in CSV_FIELDS]))
     elif output.format == "xml":
         out('<?xml version="1.0" encoding="UTF-8"?>')
         out("<hits>")

@@ -122,7 +122,7 @@ def _string(value: object) -> str:
     if isinstance(value, etree._Element):
         return "".join(value.itertext())
     if hasattr(value, "value") and not isinstance(value, (str, int, float)):
-        value = getattr(value, "value")
+        value = value.value
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return str(value).strip()

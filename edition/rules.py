@@ -267,7 +267,7 @@ def _expand_prefix(token: str, facts: Facts) -> str:
     for pattern, replacement in facts.prefixes.get(scheme, ()):
         match = pattern.fullmatch(rest)
         if match:
-            return re.sub(r"\$(\d)", lambda m: match.group(int(m.group(1))) or "", replacement)
+            return re.sub(r"\$(\d)", lambda m, found=match: found.group(int(m.group(1))) or "", replacement)
     return token
 
 

@@ -14,10 +14,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from copy import copy
+from types import MethodType
 from typing import Any
 
 import elementpath
 from elementpath import translate_pattern
+from elementpath.datatypes import UntypedAtomic
 
 from .schematron_xpath import _test_key
 
@@ -144,3 +147,116 @@ def _nodes(value: Any) -> list[Any]:
     if isinstance(value, list) and all(isinstance(item, elementpath.XPathNode) for item in value):
         return value
     raise Unfit
+
+
+# -- comparisons with a large variable ----------------------------------------------------
+
+#: Below this many items a plain scan is as quick as building a set.
+_SET_FROM = 64
+
+
+def _variable_name(token: Any) -> str | None:
+    if token.symbol == "$" and len(token) == 1:
+        return str(token[0].value) if token[0].symbol == "(name)" else None
+    return None
+
+
+def _strings(values: list[Any]) -> list[str] | None:
+    """The string forms of atomic values that compare as strings, or None."""
+    found = []
+    for value in values:
+        if isinstance(value, elementpath.XPathNode):
+            found.append(str(value.string_value))
+        elif isinstance(value, str | UntypedAtomic):
+            found.append(str(value))
+        else:
+            return None
+    return found
+
+
+def index_comparisons(token: Any) -> None:
+    """``X = $ids`` and ``index-of($ids, X)`` with a long sequence in ``$ids`` (an id list of a
+    volume: thousands of values, compared for every pointer) answer from a set or a dict of
+    the variable's string values, built once per value; numbers and other types take
+    elementpath's way."""
+    for child in token:
+        index_comparisons(child)
+    if token.symbol in ("=", "!=") and token.label == "operator" and len(token) == 2 and token.symbol == "=":
+        for side in (0, 1):
+            name = _variable_name(token[side])
+            if name is not None:
+                _set_comparison(token, side, name)
+                return
+    elif token.symbol == "index-of" and len(token) == 2:
+        name = _variable_name(token[0])
+        if name is not None:
+            _dict_index_of(token, name)
+
+
+def _lookup(cache: dict[int, Any], value: Any, build: Callable[[list[str]], Any]) -> Any:
+    entry = cache.get(id(value))
+    if entry is None or entry[0] is not value:
+        items = value if isinstance(value, list) else [value]
+        strings = _strings(items) if len(items) >= _SET_FROM else None
+        entry = (value, None if strings is None else build(strings))
+        cache.clear()  # one value at a time: a run's let, kept while it lives
+        cache[id(value)] = entry
+    return entry[1]
+
+
+def _set_comparison(token: Any, side: int, name: str) -> None:
+    original = token.evaluate
+    cache: dict[int, Any] = {}
+
+    def evaluate(self: Any, context: Any = None) -> Any:
+        variables = getattr(context, "variables", None) or {}
+        if name not in variables:
+            return original(context)
+        known = _lookup(cache, variables[name], set)
+        if known is None:
+            return original(context)
+        other = _strings(list(self[1 - side].atomization(copy(context))))
+        if other is None:
+            return original(context)
+        return any(value in known for value in other)
+
+    _install(token, evaluate)
+
+
+def _dict_index_of(token: Any, name: str) -> None:
+    original = token.evaluate
+    cache: dict[int, Any] = {}
+
+    def build(strings: list[str]) -> dict[str, list[int]]:
+        positions: dict[str, list[int]] = {}
+        for position, value in enumerate(strings, start=1):
+            positions.setdefault(value, []).append(position)
+        return positions
+
+    def evaluate(self: Any, context: Any = None) -> Any:
+        variables = getattr(context, "variables", None) or {}
+        if name not in variables:
+            return original(context)
+        positions = _lookup(cache, variables[name], build)
+        if positions is None:
+            return original(context)
+        search = _strings(list(self[1].atomization(copy(context))))
+        if search is None or len(search) != 1:
+            return original(context)
+        return list(positions.get(search[0], []))
+
+    _install(token, evaluate)
+
+
+def _install(token: Any, evaluate: Callable[..., Any]) -> None:
+    """Replace both ways elementpath asks a token for its value (functions are selected, too)."""
+
+    def select(self: Any, context: Any = None) -> Any:
+        value = self.evaluate(context)
+        if isinstance(value, list):
+            yield from value
+        elif value is not None:
+            yield value
+
+    token.evaluate = MethodType(evaluate, token)
+    token.select = MethodType(select, token)

@@ -14,7 +14,7 @@ of nodes it failed on (E0706); the budget stops a run that takes too long (E0707
 from __future__ import annotations
 
 import inspect
-import time
+import re
 from collections.abc import Callable
 from contextvars import ContextVar
 from copy import copy
@@ -26,9 +26,19 @@ import elementpath
 from lxml import etree
 
 from .diagnostics import Diagnostic
-from .schematron_fast import Unfit, ebv, fast_test
-from .schematron_xpath import (DEFAULT_SECONDS, Budget, NodeIndex, SafeDocuments, SchematronLimit, _numeric,
-                               _test_key, file_uri, new_context, optimise)
+from .schematron_fast import Unfit, ebv, fast_test, index_comparisons
+from .schematron_xpath import (
+    DEFAULT_SECONDS,
+    Budget,
+    NodeIndex,
+    SafeDocuments,
+    SchematronLimit,
+    _numeric,
+    _test_key,
+    file_uri,
+    new_context,
+    optimise,
+)
 
 if TYPE_CHECKING:
     from .document import Document
@@ -65,9 +75,16 @@ def _current_index() -> NodeIndex | None:
     return run.index if run is not None else None
 
 
+def _prepare(token: Any, namespaces: dict[str, str]) -> None:
+    """The evaluation shortcuts of a compiled expression (each meaning what elementpath means)."""
+    optimise(token, _current_index, namespaces)
+    index_comparisons(token)
+
+
 # -- functions ------------------------------------------------------------------------
 
-def register_functions(parser: Any, functions: list[XslFunction], compile_expression: Callable[[str, str], Any]) -> None:
+def register_functions(parser: Any, functions: list[XslFunction],
+                       compile_expression: Callable[[str, str], Any]) -> None:
     """Declare the schema's XSLT functions (and ``document()``, ``current()``) to its parser."""
     bodies: list[tuple[XslFunction, list[Any]]] = []
     for function in functions:
@@ -81,7 +98,7 @@ def register_functions(parser: Any, functions: list[XslFunction], compile_expres
     for function, holder in bodies:
         token = compile_expression(function.body, f"xsl:{'template' if function.template else 'function'} "
                                                   f"{function.local}")
-        optimise(token, _current_index, parser.namespaces)
+        _prepare(token, parser.namespaces)
         holder.append(token)
 
 
@@ -295,15 +312,20 @@ class _Run:
     def error(self, owner: object, what: str, node: Any, error: Exception) -> None:
         entry = self.errors.get(id(owner))
         if entry is None:
-            message = str(error)
-            missing = [name for name in self.failed if f"${name}" in what]
+            message = self.describe(error)
+            missing = [name for name in self.failed if re.search(r"\$" + re.escape(name) + r"(?![\w.-])", what)]
             if missing:
                 message = f"let ${missing[0]} could not be evaluated ({self.failed[missing[0]]})"
-            elif self.documents.refusals and "FODC0002" in message:
-                message = f"{message}: {self.documents.refusals[-1]}"
             self.errors[id(owner)] = [what, node, 1, message]
         else:
             entry[2] += 1
+
+    def describe(self, error: Exception) -> str:
+        """The error, with the refusal behind it when a document was not available."""
+        message = str(error)
+        if self.documents.refusals and "FODC0002" in message:
+            message = f"{message}: {self.documents.refusals[-1]}"
+        return message
 
     def lets(self, lets: list[tuple[str, Any]], item: Any, variables: dict[str, Any], strict: bool) -> None:
         for name, token in lets:
@@ -312,7 +334,7 @@ class _Run:
             except elementpath.ElementPathError as error:
                 if strict:
                     raise
-                self.failed[name] = str(error)
+                self.failed[name] = self.describe(error)
 
 
 def run(schema: Schematron, document: Document, phase: str | None = None,
@@ -340,19 +362,19 @@ def run(schema: Schematron, document: Document, phase: str | None = None,
 
 def _optimise_schema(schema: Schematron) -> None:
     for _, token in schema.lets:
-        optimise(token, _current_index, schema.namespaces)
+        _prepare(token, schema.namespaces)
     for pattern in schema.patterns:
         for _, token in pattern.lets:
-            optimise(token, _current_index, schema.namespaces)
+            _prepare(token, schema.namespaces)
         for rule in pattern.rules:
-            optimise(rule.token, _current_index, schema.namespaces)
+            _prepare(rule.token, schema.namespaces)
             for _, token in rule.lets:
-                optimise(token, _current_index, schema.namespaces)
+                _prepare(token, schema.namespaces)
             for check in rule.checks:
-                optimise(check.token, _current_index, schema.namespaces)
+                _prepare(check.token, schema.namespaces)
                 for part in check.message.parts:
                     if isinstance(part, tuple) and part[1] is not None:
-                        optimise(part[1], _current_index, schema.namespaces)
+                        _prepare(part[1], schema.namespaces)
     schema._optimised = True  # type: ignore[attr-defined]
 
 
@@ -361,7 +383,7 @@ def _selection(state: _Run, rule: Rule) -> dict[int, Any]:
     cache = getattr(rule, "_selection_token", None)
     if cache is None:
         cache = state.schema.parser.parse(f"//({rule.context})")
-        optimise(cache, _current_index, state.schema.namespaces)
+        _prepare(cache, state.schema.namespaces)
         rule._selection_token = cache  # type: ignore[attr-defined]
     selected = cache.evaluate(state.context(state.root, state.globals))
     return {id(node): node for node in (selected if isinstance(selected, list) else [selected])
@@ -537,7 +559,3 @@ def _error_findings(state: _Run) -> list[Finding]:
         found.append(_plain(Diagnostic.make("E0706", f"let ${name} of {state.schema.path} could not be "
                                                      f"evaluated: {message}", path=state.document.path)))
     return found
-
-
-def elapsed_since(start: float) -> float:
-    return time.monotonic() - start

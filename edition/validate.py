@@ -18,8 +18,7 @@ from typing import TYPE_CHECKING
 
 from lxml import etree
 
-from .diagnostics import (Diagnostic, EditionParseError, EditionValidationError, Severity,
-                          exit_code, sort_key, summary)
+from .diagnostics import Diagnostic, EditionParseError, EditionValidationError, Severity, exit_code, sort_key, summary
 from .document import Document, iter_sources, load, require_tei_root, tei
 
 if TYPE_CHECKING:

@@ -191,7 +191,9 @@ _WRAPPER = (
     f"else if ({_V}i instance of namespace-node()) then 'n' "
     f"else if ({_V}i instance of node()) then generate-id({_V}i) else '', "
     f"codepoints-to-string(10)), {_V}r)")
-_STATIC = "if (false()) then (\n@EXPRESSION@\n) else ()"
+# never true, and (unlike false()) not folded away by Saxon's optimiser, whose analysis of a
+# dead branch took 58 s on a sum of 20,001 terms where parsing and typing take 0.1 s
+_STATIC = "if (current-date() lt xs:date('1900-01-01')) then (\n@EXPRESSION@\n) else ()"
 _XS = "Q{http://www.w3.org/2001/XMLSchema}"
 _STANDARD_PREFIXES = {"map": "http://www.w3.org/2005/xpath-functions/map",
                       "array": "http://www.w3.org/2005/xpath-functions/array",

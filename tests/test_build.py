@@ -8,18 +8,19 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from lxml import html
+from wordorder import assert_in_order, output_words, tei_words
 
 from edition.build import MARKER, build, document_units
 from edition.cli import cli
 from edition.document import XML_ID, iter_sources, load
 
-from wordorder import assert_in_order, output_words, tei_words
-
 REPO = Path(__file__).resolve().parents[1]
 
 #: Block-level HTML: its edges separate words on screen, so they do in the extracted text.
-_BLOCKS = frozenset("p div li dd dt h1 h2 h3 h4 h5 h6 td th tr caption blockquote figure section "
-                    "article aside ol ul dl table br".split())
+_BLOCKS = frozenset([
+    "p", "div", "li", "dd", "dt", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "tr", "caption",
+    "blockquote", "figure", "section", "article", "aside", "ol", "ul", "dl", "table", "br"
+])
 
 
 def _hashes(folder: Path) -> dict[str, str]:
@@ -54,7 +55,7 @@ def _pages_of(out: Path, source: Path) -> list[tuple[object, Path]]:
         folder = html_dir / source.stem
         names = [document.ref_of(unit) or unit.get(XML_ID) for unit in units]
         return [(unit, folder / f"{'index-section' if name == 'index' else name}.html")
-                for unit, name in zip(units, names)]
+                for unit, name in zip(units, names, strict=False)]
     candidates = [html_dir / f"{source.stem}.html"]
     divisions = [u for u in document.units() if u.get(XML_ID)]
     if len(divisions) == 1:
@@ -86,7 +87,8 @@ def test_corpus_builds_without_errors(corpus_edition, history_documents: Path) -
     assert toc.xpath("//nav[@class='toc']//a/@href") == ["terms.html", "persons.html", "d299.html", "d300.html",
                                                           "d301.html", "d302.html"]
     d300 = html.document_fromstring((volume / "d300.html").read_bytes())
-    assert d300.xpath("//a[@rel='prev']/@href") == ["d299.html"] and d300.xpath("//a[@rel='next']/@href") == ["d301.html"]
+    assert d300.xpath("//a[@rel='prev']/@href") == ["d299.html"]
+    assert d300.xpath("//a[@rel='next']/@href") == ["d301.html"]
     # the page break printed before d299 is on d299's page; the volume's lists make the index pages
     d299 = html.document_fromstring((volume / "d299.html").read_bytes())
     assert d299.xpath("//*[@id='pg_591']")

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import MEMO
 
 import edition
-from conftest import MEMO
 from edition import cache
 from edition.cli import cli
 

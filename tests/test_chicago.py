@@ -28,7 +28,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 from edition.document import load
@@ -243,7 +244,8 @@ class Oracle:
     def render(self, item: dict[str, Any], locator: str | None, label: str | None,
                markup: str) -> tuple[str, str]:
         """(note, bibliography entry) for ``item``."""
-        from citeproc import Citation as CslCitation, CitationItem, CitationStylesBibliography, formatter
+        from citeproc import Citation as CslCitation
+        from citeproc import CitationItem, CitationStylesBibliography, formatter
         from citeproc.source import Locator
         from citeproc.source.json import CiteProcJSON
 
@@ -308,7 +310,7 @@ def _memoise(model: Any) -> None:
                     _answers[self] = _original(self)
                 return _answers[self]
 
-            setattr(klass, "calls_variable", calls_variable)
+            klass.calls_variable = calls_variable
 
 
 @pytest.fixture(scope="session")
@@ -378,7 +380,7 @@ def test_items_with_an_author_equal_the_official_style(corpus: list[dict[str, An
     authored = [row for row in corpus if row["item"].get("author")]
     assert len({row["item"]["id"] for row in authored}) >= 98
     differing = [(row["item"]["id"], row["markup"], ours, theirs)
-                 for row in authored for ours, theirs in zip(row["ours_undated"], row["oracle_undated"])
+                 for row in authored for ours, theirs in zip(row["ours_undated"], row["oracle_undated"], strict=False)
                  if ours != _sentence(theirs)]
     assert differing == []
 
@@ -395,7 +397,8 @@ def test_manuscripts_equal_the_official_style(corpus: list[dict[str, Any]]) -> N
     manuscripts = [row for row in corpus if row["item"]["type"] == "manuscript"]
     assert manuscripts
     differing = [(row["item"]["id"], row["markup"], ours, theirs)
-                 for row in manuscripts for ours, theirs in zip(row["ours_undated"], row["oracle_undated"])
+                 for row in manuscripts
+                 for ours, theirs in zip(row["ours_undated"], row["oracle_undated"], strict=False)
                  if ours != theirs]
     assert differing == []
 
@@ -411,7 +414,7 @@ def test_authorless_documents_begin_with_the_title_and_name_the_editor_once(
             assert text.startswith(f"“{shown(item['title'], row)}") and text.endswith(f"{shown(item['URL'], row)}.")
             assert text.count(editor) == 1, text
         # from the title on, the style (through citeproc-py) and we agree
-        for ours, theirs in zip(row["ours_undated"], row["oracle_undated"]):
+        for ours, theirs in zip(row["ours_undated"], row["oracle_undated"], strict=False):
             assert theirs.endswith(ours), (ours, theirs)
             assert theirs[:-len(ours)].rstrip(",. ") == editor
 

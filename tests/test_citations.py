@@ -19,8 +19,16 @@ from lxml import etree
 
 from edition.diagnostics import EditionReferenceError, EditionUsageError, Severity
 from edition.document import NAMESPACES, Document, load, parse
-from edition.transforms.citations import (FORMATS, canonical_url, citation_files, highwire_meta, json_ld, metadata,
-                                  parse_name, render)
+from edition.transforms.citations import (
+    FORMATS,
+    canonical_url,
+    citation_files,
+    highwire_meta,
+    json_ld,
+    metadata,
+    parse_name,
+    render,
+)
 
 FIXTURES = Path(__file__).parent / "fixtures" / "citations"
 LETTER = FIXTURES / "edition-letter.xml"
@@ -131,7 +139,7 @@ def test_bibtex_parses_back_field_by_field(source: str, request: pytest.FixtureR
     primary = document.root.xpath(f"{bibl}/tei:monogr/tei:editor[@role='primary']", namespaces=NAMESPACES)
     editors = fields["editor"].split(" and ")
     assert len(editors) == len(primary)
-    for shown, editor in zip(editors, primary):
+    for shown, editor in zip(editors, primary, strict=False):
         family = "".join(editor.itertext()).split()[-1]
         assert shown.startswith(f"{family}, ")
     author = header_value(document, f"{bibl}/tei:analytic/tei:author")
@@ -458,7 +466,7 @@ HOSTILE = {
         '<TEI xmlns="http://www.tei-c.org/ns/1.0"><teiHeader><fileDesc><titleStmt><title type="complete">'
         'T &amp; “q” {brace} \\ 50% $x #1 a_b &lt;i&gt;</title><author>Ann O\'Neil</author></titleStmt>'
         '<publicationStmt><date type="created" when="2001-02-03"/></publicationStmt><sourceDesc><p/>'
-        '</sourceDesc></fileDesc></teiHeader><text><body><p>x</p></body></text></TEI>').encode("utf-8"),
+        '</sourceDesc></fileDesc></teiHeader><text><body><p>x</p></body></text></TEI>').encode(),
 }
 
 

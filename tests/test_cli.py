@@ -158,7 +158,7 @@ def test_json_gives_the_same_records(broken_folder_text: click.testing.Result) -
     assert isinstance(records, list)
     lines = broken_folder_text.stdout.splitlines()
     assert len(records) == len(lines)
-    for record, line in zip(records, lines):
+    for record, line in zip(records, lines, strict=False):
         assert set(record) >= {"path", "line", "column", "severity", "code", "message", "xpath", "ref"}
         match = LINE.match(line)
         assert match

@@ -15,12 +15,13 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from edition.build import build
 from edition.cluster import connected
-from edition.diagnostics import EditionOutputError, EditionUsageError
+from edition.diagnostics import EditionError, EditionUsageError
 from edition.incremental import MANIFEST
 
 distributed = pytest.importorskip("distributed", reason="dask.distributed is the cluster extra")
@@ -28,16 +29,16 @@ EDITION = [str(Path(sys.executable).with_name("edition"))]
 FORMATS = ["html", "text", "cite"]
 
 
-def _cluster(**config: object) -> distributed.LocalCluster:
+def _cluster(**config: object) -> Any:
     import dask
 
     with dask.config.set(config):
         return distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                        dashboard_address=None, silence_logs=40)
+                                        dashboard_address=":0", silence_logs=40)
 
 
 @pytest.fixture(scope="module")
-def cluster() -> Iterator[distributed.LocalCluster]:
+def cluster() -> Iterator[Any]:
     local = _cluster()
     try:
         yield local
@@ -113,7 +114,7 @@ def test_relative_inputs_are_read_in_the_clients_folder(cluster, frus_excerpt: P
     assert remote.returncode == 0 and remote.stdout == local.stdout and "texts/" in remote.stdout
 
 
-def _kill_one_worker_when(client: distributed.Client, ready: threading.Event, killed: list[int]) -> None:
+def _kill_one_worker_when(client: Any, ready: threading.Event, killed: list[int]) -> None:
     ready.wait(120)
     pids = sorted(client.run(os.getpid).values())
     os.kill(pids[0], signal.SIGKILL)
@@ -136,7 +137,8 @@ def test_a_worker_killed_mid_build_is_replaced_and_the_build_completes(cluster, 
                                                                        tmp_path: Path) -> None:
     local = _local_build([frus_volume], tmp_path / "local", FORMATS)
     out = tmp_path / "cluster"
-    ready, stop, killed = threading.Event(), threading.Event(), []
+    ready, stop = threading.Event(), threading.Event()
+    killed: list[int] = []
     with connected(cluster.scheduler_address) as client:
         watcher = threading.Thread(target=_when_rendering, args=(tmp_path, out.name, ready, stop))
         killer = threading.Thread(target=_kill_one_worker_when, args=(client, ready, killed))
@@ -160,7 +162,8 @@ def test_a_unit_lost_too_often_fails_cleanly_and_keeps_the_previous_edition(frus
     build([memo_path], out=out, formats=FORMATS, jobs=1)
     before = tree(out)
     strict = _cluster(**{"distributed.scheduler.allowed-failures": 0})
-    ready, stop, killed = threading.Event(), threading.Event(), []
+    ready, stop = threading.Event(), threading.Event()
+    killed: list[int] = []
     try:
         with connected(strict.scheduler_address) as client:
             watcher = threading.Thread(target=_when_rendering, args=(tmp_path, out.name, ready, stop))
@@ -168,7 +171,7 @@ def test_a_unit_lost_too_often_fails_cleanly_and_keeps_the_previous_edition(frus
             watcher.start()
             killer.start()
             try:
-                with pytest.raises(EditionOutputError) as raised:
+                with pytest.raises(EditionError) as raised:
                     build([frus_volume], out=out, formats=FORMATS, incremental=False)
             finally:
                 stop.set()

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from conftest import MEMO, shared_path
+
 from edition.cli import cli
 from edition.document import load, tei
 from edition.identity import holdings, volume_id, work_id, works

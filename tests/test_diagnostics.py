@@ -6,8 +6,16 @@ import json
 
 import pytest
 
-from edition.diagnostics import (CODES, Diagnostic, EditionError, EditionParseError, Severity,
-                                 exit_code, summary, to_json)
+from edition.diagnostics import (
+    CODES,
+    Diagnostic,
+    EditionError,
+    EditionParseError,
+    Severity,
+    exit_code,
+    summary,
+    to_json,
+)
 
 
 def test_line_format_is_grep_friendly() -> None:

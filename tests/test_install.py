@@ -17,7 +17,6 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from conftest import MEMO, REPO
 
 #: Data that must travel in the wheel, by its path inside it.

@@ -12,7 +12,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO
 
 BIN = Path(sys.executable).parent
@@ -21,7 +20,8 @@ BIN = Path(sys.executable).parent
 def _tool(name: str) -> str:
     found = BIN / name
     if not found.exists():
-        pytest.fail(f"{name} is not installed beside {sys.executable}: install the test extra (pip install -e '.[test]')")
+        pytest.fail(f"{name} is not installed beside {sys.executable}: "
+                    "install the test extra (pip install -e '.[test]')")
     return str(found)
 
 

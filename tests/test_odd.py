@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import REPO, tei_p5_path
 from lxml import etree
 
-from conftest import REPO, shared_path, tei_p5_path
 from edition.cli import cli
 from edition.odd import OddError, build_xsd, read_odd, write_xsd, xsd_summary
 

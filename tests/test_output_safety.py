@@ -23,8 +23,8 @@ import time
 from pathlib import Path
 
 import pytest
-from lxml import html
 from click.testing import CliRunner
+from lxml import html
 
 from edition.cli import cli
 from edition.diagnostics import EditionUsageError

@@ -15,17 +15,15 @@ import subprocess
 from io import BytesIO
 from pathlib import Path
 
-import pytest
-
 import pypdf  # noqa: E402
+import pytest
+from conftest import MEMO, SHARED, shared_path  # noqa: E402
+from wordorder import first_mismatch, words  # noqa: E402
 
 from edition.diagnostics import EditionUsageError  # noqa: E402
 from edition.document import XML_ID, Document, load, parse, tei  # noqa: E402
 from edition.transforms.engine import get_writer, missing_behaviours  # noqa: E402
 from edition.transforms.pdf import PAGE_SIZES, BuildFolderFetcher, PdfWriter, document_division  # noqa: E402
-from wordorder import first_mismatch, words  # noqa: E402
-
-from conftest import MEMO, SHARED, shared_path  # noqa: E402
 
 SEED = SHARED / "seed" / "memo.txt"
 POINTS = {"frus": (432.0, 648.0), "a4": (595.28, 841.89), "letter": (612.0, 792.0)}

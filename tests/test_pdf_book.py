@@ -150,3 +150,19 @@ def test_the_engine_is_an_option(memo_path: Path, frus_excerpt: Path, tmp_path: 
     assert report.exit_code == 0
     reader = PdfReader(tmp_path / "e" / "pdf" / "edition.pdf")
     assert "WeasyPrint" in reader.metadata.get("/Producer", "")
+
+
+def test_documents_through_typst_when_asked(memo_path: Path, tmp_path: Path) -> None:
+    report = build([memo_path], out=tmp_path / "e", formats=["pdf"], jobs=1, incremental=False,
+                   options={"pdf_engine": "typst"})
+    assert report.exit_code == 0, report.diagnostics
+    reader = PdfReader(tmp_path / "e" / "pdf" / "d300.pdf")
+    assert reader.metadata["/Creator"].startswith("Typst")
+    pages = [_text(page) for page in reader.pages]
+    assert "Citation" in pages[0] and "Foreign Relations of the United States" in pages[0]
+    assert not re.match(r"\d", pages[0])  # the front page has no running head
+    body = " ".join(pages[1:])
+    assert "Herter0" in body and "0 Source: Department of State" in body
+    assert "a that] wait in the original" in body  # the correction's lettered note
+    assert "594" in body  # the printed volume's page in the margin
+    assert "<pdfuaid:part>1</pdfuaid:part>" in reader.trailer["/Root"]["/Metadata"].get_object().get_data().decode()

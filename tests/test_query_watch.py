@@ -9,8 +9,8 @@ from __future__ import annotations
 import threading
 
 from click.testing import CliRunner
-
 from conftest import MEMO
+
 from edition.cli import cli
 
 

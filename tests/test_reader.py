@@ -29,6 +29,12 @@ VOLUME = "frus1958-60v19"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 pytestmark = pytest.mark.browser
+#: Markup in the text of a document: search results must show it as text.
+HOSTILE = """<TEI xmlns="http://www.tei-c.org/ns/1.0"><teiHeader><fileDesc><titleStmt><title>Hostile</title>
+</titleStmt><publicationStmt><p>Test</p></publicationStmt><sourceDesc><p>Test</p></sourceDesc></fileDesc></teiHeader>
+<text><body><div><p>Zanzibarite &lt;img src=x onerror="document.title='owned'"&gt; &amp;lt;b&amp;gt; words.</p>
+</div></body></text></TEI>
+"""
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
@@ -58,7 +64,10 @@ def printed(frus_excerpt: Path, site: Path) -> Path:
     from edition.build import build
 
     out = site / "printed"
-    report = build([frus_excerpt, MEMO], out=out, formats=["html", "text", "cite", "pdf"])
+    hostile = site / "sources" / "hostile.xml"
+    hostile.parent.mkdir()
+    hostile.write_text(HOSTILE, encoding="utf-8")
+    report = build([frus_excerpt, MEMO, hostile], out=out, formats=["html", "text", "cite", "pdf"])
     assert report.exit_code == 0, [str(d) for d in report.diagnostics if d.severity >= 2]
     return out
 
@@ -197,6 +206,20 @@ def test_search_finds_what_edition_query_finds(browser, server: str, frus_volume
     assert any(option.get_attribute("value") == "Khrushchev, Nikita S." for option in people)
     assert browser.find_elements(By.CSS_SELECTOR, ".search-filters select[name='chapter'] option")
     assert loads.count <= 3
+
+
+def test_search_results_show_markup_of_the_text_as_text(browser, server: str) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get(f"{server}/printed/html/search.html?q=Zanzibarite")
+    WebDriverWait(browser, 60).until(
+        lambda d: "1 document for" in d.find_element(By.CSS_SELECTOR, ".search-status").text)
+    excerpt = browser.find_element(By.CSS_SELECTOR, ".search-results .excerpt")
+    assert "<img src=x onerror=" in excerpt.text and "&lt;b&gt;" in excerpt.text
+    assert excerpt.find_element(By.TAG_NAME, "mark").text == "Zanzibarite"
+    assert not browser.find_elements(By.CSS_SELECTOR, ".search-results img, .search-results b")
+    assert browser.title != "owned"
 
 
 def test_go_to_printed_page_594(browser, server: str) -> None:

@@ -59,7 +59,8 @@ def edition(*args: str, cwd: Path | None = None, timeout: float = 600) -> subpro
 
 NASTY = ["/../../tmp/x/PWNED", "x/../../y", "..", ".", "...", "", "/", "\\..\\..\\win", "a\x00b", "a\nb\rc",
          "\x1b[2J", "con", ".hidden", "-rf", "~", "$HOME", "a" * 5000, "é" * 400, "\u202egnp.exe",
-         "\u200b", "a/b/c", "C:\\x", "file:///etc/passwd", "d300.p4", "..\u2215..\u2215etc"]
+         "\u200b", "a/b/c", "C:\\x", "file:///etc/passwd", "d300.p4", "..\u2215..\u2215etc",
+         "\udcff\udc80-latin1", "\ud800" * 300, "ä" * 60 + "/" + "b" * 60]
 
 
 @pytest.mark.parametrize("value", NASTY, ids=range(len(NASTY)))

@@ -13,14 +13,24 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import MEMO, REPO, shared_path, tei_p5_path
 from lxml import etree
 
-from conftest import MEMO, REPO, shared_path, tei_p5_path
 from edition.cli import cli
 from edition.diagnostics import EditionUsageError
 from edition.document import load
-from edition.schema import (EDITION_XSD, RelaxNGSchema, TeiAllSchema, XsdSchema, classify, edition_schema,
-                            prune_tei_all, resolve_schema, schema_from_file, vocabulary)
+from edition.schema import (
+    EDITION_XSD,
+    RelaxNGSchema,
+    TeiAllSchema,
+    XsdSchema,
+    classify,
+    edition_schema,
+    prune_tei_all,
+    resolve_schema,
+    schema_from_file,
+    vocabulary,
+)
 from edition.validate import iter_problems, validate
 
 VALID = sorted((REPO / "tests" / "fixtures" / "valid").glob("*.xml"))

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import REPO, shared_path
 from lxml import etree
 
-from conftest import REPO, shared_path
 from edition.cli import cli
 from edition.document import load
 from edition.schematron import Schematron, SchematronError
@@ -200,8 +200,8 @@ def test_cli_schematron_phase_formats_and_exit_codes() -> None:
     base = ["validate", "--no-schema", "--no-rules", str(DOC)]
     result = runner.invoke(cli, [*base, "--schematron", str(FIXTURES / "lets-phases.sch")])
     assert result.exit_code == 1
-    assert "doc.xml:17:7: error E0701: Document 2 of 2 has n=3, expected 2 (d2) [/tei:TEI/tei:text/tei:body/tei:div[2]]" \
-        in result.output
+    assert ("doc.xml:17:7: error E0701: Document 2 of 2 has n=3, expected 2 (d2) "
+            "[/tei:TEI/tei:text/tei:body/tei:div[2]]") in result.output
     result = runner.invoke(cli, [*base, "--schematron", str(FIXTURES / "basic.sch"), "--schematron",
                                  str(FIXTURES / "diagnostics.sch"), "--format", "json"])
     records = json.loads(result.stdout)

@@ -7,18 +7,18 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from conftest import MEMO, shared_path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from wordorder import first_mismatch, output_words, tei_words, words
 
 from edition.diagnostics import EditionUsageError
 from edition.document import Document, load, parse, tei
+
 # the engine's registry, not transforms.get_writer: that one imports every writer, and
 # this file tests the text writer alone
 from edition.transforms.engine import get_writer, missing_behaviours
 from edition.transforms.text import TextWriter, plain, wrap
-from wordorder import first_mismatch, output_words, tei_words, words
-
-from conftest import MEMO, shared_path
 
 EXCERPT = ("corpus", "frus", "frus1958-60v19-d299-d302-context.xml")
 
@@ -43,10 +43,7 @@ def body_text(document: Document, **options) -> str:
 
 @pytest.fixture(scope="module", params=["memo", "excerpt"])
 def d300(request) -> tuple[Document, object]:
-    if request.param == "memo":
-        document = load(MEMO)
-    else:
-        document = load(shared_path(*EXCERPT))
+    document = load(MEMO) if request.param == "memo" else load(shared_path(*EXCERPT))
     return document, document.element_for_ref("d300")
 
 
@@ -341,7 +338,7 @@ _INDENTS = st.sampled_from(["", "", "  ", "• ", "1. ", "[12] ", "     ", " " *
 def hostile_text(draw: st.DrawFn) -> str:
     words = draw(st.lists(_WORDS, max_size=40))
     gaps = draw(st.lists(_GAPS, min_size=len(words) + 1, max_size=len(words) + 1))
-    text = "".join(gap + word for gap, word in zip(gaps, words)) + gaps[-1]
+    text = "".join(gap + word for gap, word in zip(gaps, words, strict=False)) + gaps[-1]
     return text if draw(st.booleans()) else text.strip(" ")
 
 

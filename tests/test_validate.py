@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from conftest import shared_path
+
 from edition.cli import cli
 from edition.diagnostics import CODES, EditionValidationError, Severity
 from edition.rules import RULES

@@ -40,12 +40,14 @@ WORD = re.compile(r"[^\W\d_]+|\d+")
 SKIPPED = frozenset({"teiHeader", "standOff", "facsimile", "fw"})
 
 #: Phrase-level elements: their boundaries are not word boundaries.
-PHRASES = frozenset("""
-    hi emph title foreign mentioned soCalled term gloss persName placeName geogName orgName name rs
-    roleName forename surname addName genName nameLink date time num measure idno ref ptr choice sic
-    corr orig reg abbr expan add del unclear supplied damage seg q quote said cit bibl biblScope author
-    editor publisher pubPlace affiliation code anchor w c pc docAuthor docDate
-""".split())
+PHRASES = frozenset([
+    "hi", "emph", "title", "foreign", "mentioned", "soCalled", "term", "gloss", "persName", "placeName",
+    "geogName", "orgName", "name", "rs", "roleName", "forename", "surname", "addName", "genName",
+    "nameLink", "date", "time", "num", "measure", "idno", "ref", "ptr", "choice", "sic", "corr", "orig",
+    "reg", "abbr", "expan", "add", "del", "unclear", "supplied", "damage", "seg", "q", "quote", "said",
+    "cit", "bibl", "biblScope", "author", "editor", "publisher", "pubPlace", "affiliation", "code",
+    "anchor", "w", "c", "pc", "docAuthor", "docDate"
+])
 
 READING = ("corr", "reg", "expan")
 DIPLOMATIC = ("sic", "orig", "abbr")

@@ -10,8 +10,18 @@ other module internals may change.
 from __future__ import annotations
 
 from .behaviours import DEFAULT, FALLBACK, VOCABULARY, BehaviourTable, Model
-from .engine import (BUILTIN_WRITERS, WRITERS, Renderer, UnitResult, UnknownWriterError, Writer,
-                     get_writer, load_writers, missing_behaviours, register_writer)
+from .engine import (
+                     BUILTIN_WRITERS,
+                     WRITERS,
+                     Renderer,
+                     UnitResult,
+                     UnknownWriterError,
+                     Writer,
+                     get_writer,
+                     load_writers,
+                     missing_behaviours,
+                     register_writer,
+)
 
 __all__ = ["BUILTIN_WRITERS", "DEFAULT", "FALLBACK", "VOCABULARY", "BehaviourTable", "Model", "Renderer", "UnitResult",
            "UnknownWriterError", "WRITERS", "Writer", "get_writer", "load_writers", "missing_behaviours",

@@ -26,8 +26,9 @@ edition:
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from html import escape
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 __all__ = ["note", "bibliography", "page_range", "date_text"]
 
@@ -332,7 +333,7 @@ def _last_page(first: str, last: str) -> str:
     start, end = int(first), int(last)
     if end <= start or len(last) != len(first) or start < 100 or start % 100 == 0:
         return last
-    common = next((index for index, (a, b) in enumerate(zip(first, last)) if a != b), len(first))
+    common = next((index for index, (a, b) in enumerate(zip(first, last, strict=False)) if a != b), len(first))
     if start % 100 < 10:
         return last[common:]
     return last[min(common, len(first) - 2):]

@@ -463,6 +463,7 @@ class Prepared:
     ctx: Context
     edition: dict[str, Any]      # what the whole edition's PDF takes from this unit's file
     diagnostics: list[Diagnostic]
+    front: str = ""              # the unit's front page (title, citation, credits, editorial practice)
 
     def edition_record(self) -> dict[str, Any]:
         return {"print_html": self.body, "print_edition": self.edition}
@@ -560,17 +561,27 @@ class PdfWriter(Writer[str]):
                                           "title": prepared.info["title"], **prepared.edition_record(),
                                           "print_chapters": list(options.get("chapters") or ())},
                                   diagnostics=diagnostics)
-            try:
-                with time_budget(budget):
-                    rendered = render_pdf(prepared.page, build, variant)
-            except PrintTimeout:
-                diagnostics.append(document.diagnostic(unit, "W0608", f"the PDF of this unit took more than "
-                                   f"{budget:g} s and was abandoned; the other outputs and documents are built"))
-                return UnitResult(diagnostics=diagnostics)
-            except Exception as error:  # WeasyPrint has no exception root of its own
-                diagnostics.append(document.diagnostic(unit, "E0603", f"WeasyPrint could not render the "
-                                   f"PDF ({type(error).__name__}: {error}); the other outputs are unaffected"))
-                return UnitResult(diagnostics=diagnostics)
+            if str(options.get("pdf_engine") or "").lower() == "typst" and not prepared.ctx.state["resources"]:
+                # asked for: a unit without images through Typst, ten times WeasyPrint's speed
+                # (transforms/pdf_book.py); by default the documents' PDFs stay WeasyPrint's (README)
+                try:
+                    rendered = self._typeset(prepared, options, variant)
+                except Exception as error:  # typst.TypstError and whatever its binding raises
+                    diagnostics.append(document.diagnostic(unit, "E0603", f"Typst could not set the PDF "
+                                       f"({type(error).__name__}: {error}); the other outputs are unaffected"))
+                    return UnitResult(diagnostics=diagnostics)
+            else:
+                try:
+                    with time_budget(budget):
+                        rendered = render_pdf(prepared.page, build, variant)
+                except PrintTimeout:
+                    diagnostics.append(document.diagnostic(unit, "W0608", f"the PDF of this unit took more than "
+                                       f"{budget:g} s and was abandoned; the other outputs and documents are built"))
+                    return UnitResult(diagnostics=diagnostics)
+                except Exception as error:  # WeasyPrint has no exception root of its own
+                    diagnostics.append(document.diagnostic(unit, "E0603", f"WeasyPrint could not render the "
+                                       f"PDF ({type(error).__name__}: {error}); the other outputs are unaffected"))
+                    return UnitResult(diagnostics=diagnostics)
             diagnostics.extend(self._resource_diagnostics(prepared.ctx, rendered))
             reported = rendered.refused + rendered.missing
             for message in dict.fromkeys(rendered.warnings):
@@ -585,6 +596,15 @@ class PdfWriter(Writer[str]):
             **prepared.edition_record(),
         }
         return UnitResult(files={path: rendered.pdf}, record=record, diagnostics=diagnostics)
+
+    def _typeset(self, prepared: Prepared, options: dict[str, Any], variant: str | None) -> Rendered:
+        from .pdf_book import compile_source, count_pages, unit_source
+
+        started = time.perf_counter()
+        info = {**prepared.info, "volume": prepared.edition["title"]}
+        pdf = compile_source(unit_source(prepared.body, prepared.front, info, self.page_size(options)), variant)
+        return Rendered(pdf=pdf, pages=count_pages(pdf), seconds=time.perf_counter() - started, refused=[],
+                        missing=[], warnings=[])
 
     def prepare(self, document: Document, unit: etree._Element, options: dict[str, Any],
                 build: Path) -> Prepared:
@@ -616,7 +636,7 @@ class PdfWriter(Writer[str]):
                    "authors": info["edition_authors"], "keywords": info["edition_keywords"],
                    "front": self._edition_front(document, header)}
         return Prepared(page=page, body=body, info=info, ctx=ctx, edition=edition,
-                        diagnostics=list(renderer.diagnostics()))
+                        diagnostics=list(renderer.diagnostics()), front=front)
 
     def finish(self, records: list[dict[str, Any]], options: dict[str, Any]) -> dict[str, bytes]:
         """The whole edition's PDF when it has several units (see ``whole_pdf``)."""

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from .behaviours import Model, m
+from .models import Model, m
 
 #: The namespace of the TEI's own examples (``<egXML xmlns="http://www.tei-c.org/ns/Examples">``).
 EXAMPLES_NS = "http://www.tei-c.org/ns/Examples"

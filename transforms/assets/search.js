@@ -83,8 +83,26 @@
     }
     var excerpt = document.createElement("p");
     excerpt.className = "excerpt";
-    /* Pagefind's excerpt is the page's text, escaped, with <mark> around the words found */
-    excerpt.innerHTML = data.excerpt;
+    /* The excerpt is made here from the page's plain text (Pagefind's own excerpt is HTML in
+       which an "&lt;" of the text and an escaped "<" look the same): words around the first
+       hit, the words found in <mark> elements, everything else text nodes. */
+    var words = (data.content || "").split(/[\r\n\s]+/g);
+    var found = {};
+    (data.locations || []).forEach(function (location) { found[location] = true; });
+    var first = (data.locations && data.locations.length) ? Math.min.apply(null, data.locations) : 0;
+    var from = Math.max(0, first - 12);
+    words.slice(from, from + 30).forEach(function (word, offset) {
+      if (offset) {
+        excerpt.appendChild(document.createTextNode(" "));
+      }
+      if (found[from + offset]) {
+        var mark = document.createElement("mark");
+        mark.textContent = word;
+        excerpt.appendChild(mark);
+      } else {
+        excerpt.appendChild(document.createTextNode(word));
+      }
+    });
     item.appendChild(excerpt);
     return item;
   }

@@ -1,0 +1,49 @@
+"""The web edition's search index (Pagefind, made at build time); the browser side is in test_reader.py."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from conftest import MEMO
+from lxml import html
+
+from edition.build import build
+
+
+def _index(out: Path) -> dict[str, str]:
+    folder = out / "html" / "pagefind"
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_the_build_indexes_the_documents_and_reuses_an_unchanged_index(tmp_path: Path) -> None:
+    out = tmp_path / "edition"
+    report = build([MEMO], out=out, formats=["html"])
+    assert report.exit_code == 0 and not [d for d in report.diagnostics if d.code == "W0615"]
+    first = _index(out)
+    assert "pagefind.js" in first and "pagefind-ui.js" not in first  # our own search page, not Pagefind's UI
+    entry = json.loads((out / "html" / "pagefind" / "pagefind-entry.json").read_text(encoding="utf-8"))
+    assert entry["languages"]["en"]["page_count"] == 1  # the document; index pages are not searched
+    # the same pages again (a forced full rebuild): the index is taken over, byte for byte
+    assert build([MEMO], out=out, formats=["html"], incremental=False).exit_code == 0
+    assert _index(out) == first
+
+
+def test_documents_carry_the_search_metadata_and_every_page_a_search_box(tmp_path: Path) -> None:
+    out = tmp_path / "edition"
+    assert build([MEMO], out=out, formats=["html"]).exit_code == 0
+    page = html.document_fromstring((out / "html" / "d300.html").read_bytes())
+    assert page.xpath("//form[@role='search']/@action") == ["search.html"]
+    body = page.xpath("//div[@class='text']")[0]
+    assert body.get("data-pagefind-body") is not None
+    meta = {d.get("data-pagefind-meta") or d.get("data-pagefind-filter"): d.get("value")
+            for d in body.xpath(".//data")}
+    assert meta["title[value]"].startswith("Memorandum From the Director")
+    assert meta["date[value]"] == "September 24, 1959" and meta["year[value]"] == "1959"
+    assert meta["person[value]"] in {"Cumming, Hugh S., Jr.", "Eisenhower, Dwight D.", "Herter, Christian A.",
+                                      "Khrushchev, Nikita S."}
+    search = html.document_fromstring((out / "html" / "search.html").read_bytes())
+    assert search.xpath("//script/@src") == ["assets/edition.js", "assets/search.js"]
+    assert "wasm-unsafe-eval" in search.xpath("string(//meta[@http-equiv='Content-Security-Policy']/@content)")
