@@ -13,8 +13,8 @@ on a ``distributed.LocalCluster`` of two worker processes (one thread each) on
 127.0.0.1, started by this script.  The table gives the median seconds, throughput
 (MB of TEI a second), the cluster's overhead against the local build, and whether
 the two editions are the same byte for byte (Pagefind's search index aside: it
-differs between two local builds too; the manifest's toolkit hash aside: it is the
-client's).
+differs between two local builds too; the manifest's toolkit hash and the inputs' stat
+record aside: they are the client's, and record the code and the file system).
 """
 
 from __future__ import annotations
@@ -48,7 +48,8 @@ def tree(folder: Path) -> dict[str, bytes]:
     files = {}
     for path in sorted(folder.rglob("*")):
         name = str(path.relative_to(folder))
-        if path.is_file() and not name.startswith("html/pagefind/"):
+        # the stat file records the file system (an input written seconds ago has no entry)
+        if path.is_file() and not name.startswith("html/pagefind/") and name != ".edition-stat.json":
             files[name] = path.read_bytes()
     if ".edition-manifest.json" in files:
         manifest = json.loads(files[".edition-manifest.json"])
@@ -92,7 +93,10 @@ def main(argv: list[str] | None = None) -> int:
             remote = run(cluster_out, ["--scheduler", cluster.scheduler_address])
         finally:
             cluster.close()
-        same = tree(local_out) == tree(cluster_out)
+        local_files, cluster_files = tree(local_out), tree(cluster_out)
+        same = local_files == cluster_files
+        differing = sorted(name for name in set(local_files) | set(cluster_files)
+                           if local_files.get(name) != cluster_files.get(name))
     megabytes = size / 1e6
     print(f"Synthetic series: {args.volumes} volumes, {megabytes:.1f} MB of TEI (-f html -f text -f cite); "
           f"median of {args.runs} run(s)")
@@ -102,6 +106,8 @@ def main(argv: list[str] | None = None) -> int:
           f"{remote[1]:9.0f} {remote[0] / local[0]:9.2f}")
     print(f"cluster overhead: {remote[0] - local[0]:+.2f} s ({(remote[0] / local[0] - 1) * 100:+.0f}%); "
           f"editions byte-identical: {'yes' if same else 'NO'}")
+    for name in differing[:10]:
+        print(f"  differs: {name}")
     return 0 if same else 1
 
 

@@ -824,6 +824,7 @@ def _build(inputs: list[Path], out_path: Path, given: Path, chosen: list[str], o
         report.files = len(written)
         cache.write(temporary)
         # 4. swap
+        processes.checkpoint()  # an interrupt whose exception a finalizer swallowed: no swap
         swap(temporary, out_path)
     except OSError as error:
         shutil.rmtree(temporary, ignore_errors=True)

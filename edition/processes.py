@@ -43,21 +43,45 @@ def interrupted_exit_code(error: KeyboardInterrupt) -> int:
     return getattr(error, "exit_code", 130)
 
 
-def _raise_terminated(number: int, frame: FrameType | None) -> None:
-    raise Terminated()
+#: Signals received in :func:`signals_as_interrupts`: an exception raised by a handler is
+#: lost when the main thread is running a garbage-collector callback or a ``__del__`` at
+#: that moment ("Exception ignored in ..."), so :func:`checkpoint` raises it again.
+_RECEIVED: list[int] = []
+
+
+def _interrupt(number: int) -> KeyboardInterrupt:
+    return Terminated() if number == signal.SIGTERM else KeyboardInterrupt()
+
+
+def _raise_interrupt(number: int, frame: FrameType | None) -> None:
+    _RECEIVED.append(number)
+    raise _interrupt(number)
+
+
+def checkpoint() -> None:
+    """Raise the interrupt of a signal received earlier whose exception was swallowed."""
+    if _RECEIVED:
+        raise _interrupt(_RECEIVED[0])
 
 
 @contextlib.contextmanager
 def signals_as_interrupts() -> Iterator[None]:
-    """SIGTERM raises :class:`Terminated` while the block runs (main thread only)."""
+    """SIGTERM raises :class:`Terminated`, SIGINT ``KeyboardInterrupt``, while the block runs
+    (main thread only), and never only once: see :func:`checkpoint`, also run at the end."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    before = signal.signal(signal.SIGTERM, _raise_terminated)
+    _RECEIVED.clear()
+    # a signal ignored by whoever started us (a background job's SIGINT) stays ignored
+    before = {number: signal.signal(number, _raise_interrupt) for number in (signal.SIGTERM, signal.SIGINT)
+              if signal.getsignal(number) is not signal.SIG_IGN}
     try:
         yield
+        checkpoint()
     finally:
-        signal.signal(signal.SIGTERM, before)
+        for number, handler in before.items():
+            signal.signal(number, handler)
+        _RECEIVED.clear()
 
 
 def worker_setup(parent: int) -> None:

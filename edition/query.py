@@ -120,10 +120,11 @@ class _Compiled:
                 "E0501", f"variable ${missing[0]} is not bound; pass --var {missing[0]}=VALUE",
                 path="<expression>", line=1, column=self.expression.find("$" + missing[0]) + 1)
 
-    def fall_back(self) -> None:
-        """This document cannot be given to Saxon (an unexpanded entity): elementpath answers."""
-        self.engine, self.saxon = "elementpath", None
-        self._compile_elementpath()
+    def fallback(self) -> Any:
+        """elementpath's parse tree, for the documents Saxon cannot hold (compiled once)."""
+        if self.token is None:
+            self._compile_elementpath()
+        return self.token
 
 
 class _Unresolved(Exception):
@@ -266,16 +267,26 @@ class Query:
         expression = compiled.saxon
         if variables:
             expression = SaxonExpression(self.expression, compiled.namespaces, {**self.variables, **variables})
+        from .xpath_saxon import REFUSED
+        if document not in REFUSED:
+            try:
+                return list(expression.evaluate(document, item, limit))
+            except SaxonError as error:
+                if not error.document:
+                    raise self._saxon_error(document, error) from None
+                REFUSED.add(document)  # an unexpanded entity…: elementpath answers for this document
+        from . import xpath_elementpath
         try:
-            return list(expression.evaluate(document, item, limit))
-        except SaxonError as error:
-            if not error.static and "cannot read this document" in error.message or "entity" in error.message:
-                compiled.fall_back()
-                return self.evaluate(document, item, variables, limit)
-            code = "E0504" if any(word in error.message for word in RESOURCE_WORDS) else "E0502"
-            kind = QueryBudgetError if code == "E0504" else QueryEvaluationError
-            raise kind(Diagnostic.make(code, f"{error.message} (expression {self.expression!r}); "
-                                       "fix the expression or the data it reads", path=document.path)) from None
+            return xpath_elementpath.evaluate(compiled.fallback(), document, item,
+                                              {**self.variables, **(variables or {})}, self.namespaces, limit)
+        except xpath_elementpath.ElementPathError as error:
+            raise self._runtime_error(document, error) from None
+
+    def _saxon_error(self, document: Document, error: Any) -> QueryEvaluationError:
+        code = "E0504" if any(word in error.message for word in RESOURCE_WORDS) else "E0502"
+        kind = QueryBudgetError if code == "E0504" else QueryEvaluationError
+        return kind(Diagnostic.make(code, f"{error.message} (expression {self.expression!r}); "
+                                    "fix the expression or the data it reads", path=document.path))
 
     @staticmethod
     def _lxml(compiled: _Compiled, document: Document, item: etree._Element | None,
@@ -303,7 +314,11 @@ class Query:
 
     def _locator(self, document: Document, markup: bool) -> tuple[_Locator, Any]:
         locate = _Locator(document, markup)
-        return locate, locate.from_elementpath if self._for(document).engine == "elementpath" else locate.from_lxml
+        from .xpath_saxon import REFUSED
+        engine = self._for(document).engine
+        if engine == "elementpath" or engine == "saxon" and document in REFUSED:
+            return locate, locate.from_elementpath
+        return locate, locate.from_lxml
 
     def _bounded(self, document: Document, items: list[Any]) -> list[Any]:
         if len(items) > self.limit:

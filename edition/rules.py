@@ -267,8 +267,13 @@ def _expand_prefix(token: str, facts: Facts) -> str:
     for pattern, replacement in facts.prefixes.get(scheme, ()):
         match = pattern.fullmatch(rest)
         if match:
-            return re.sub(r"\$(\d)", lambda m, found=match: found.group(int(m.group(1))) or "", replacement)
+            return re.sub(r"\$(\d)", _group_of(match), replacement)
     return token
+
+
+def _group_of(match: re.Match[str]) -> Callable[[re.Match[str]], str]:
+    """``$1`` … ``$9`` of a prefixDef replacement: the groups of the pointer's match."""
+    return lambda reference: match.group(int(reference.group(1))) or ""
 
 
 def classify(token: str, facts: Facts) -> Target:

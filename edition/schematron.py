@@ -357,7 +357,8 @@ class _Compiler:
                 if value is None:
                     continue
                 for name in names:
-                    value = re.sub(r"\$" + re.escape(name) + r"(?![\w.-])", lambda _m, n=name: params[n], value)
+                    value = re.sub(r"\$" + re.escape(name) + r"(?![\w.-])", params[name].replace("\\", "\\\\"),
+                                   value)
                 node.set(attribute, value)
         return instance
 

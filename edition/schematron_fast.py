@@ -63,7 +63,7 @@ def _flags(text: str) -> int | None:
 
 def fast_test(token: Any, namespaces: Mapping[str, str]) -> Closure | None:
     """The token's fast function, compiled once and kept on the token (None: elementpath's)."""
-    found = getattr(token, "_edition_fast", False)
+    found: Any = getattr(token, "_edition_fast", False)
     if found is False:
         found = compile_fast(token, namespaces)
         token._edition_fast = found
@@ -83,10 +83,19 @@ def _compile(token: Any, namespaces: Mapping[str, str]) -> Closure | None:
     if symbol == "(string)":
         value = str(token.value)
         return lambda node: value
+    if symbol == "(integer)":
+        number = int(token.value)
+        return lambda node: number
     if symbol == "." and size == 0:
         return lambda node: [node]
-    if symbol == "@" and size == 1 and token[0].symbol == "(name)":
-        name = str(token[0].value)
+    if symbol == "@" and size == 1 and token[0].symbol in ("(name)", ":"):
+        named = token[0]
+        if named.symbol == "(name)":
+            name = str(named.value)
+        elif len(named) == 2 and named[1].symbol == "(name)" and namespaces.get(named[0].value):
+            name = f"{{{namespaces[named[0].value]}}}{named[1].value}"
+        else:
+            return None
 
         def attribute(node: Any) -> list[Any]:
             if not isinstance(node, elementpath.ElementNode):
@@ -105,9 +114,21 @@ def _compile(token: Any, namespaces: Mapping[str, str]) -> Closure | None:
                 return [up]
             return []
         return parent
+    if symbol == "child" and label == "axis" and size == 1:
+        return _compile(token[0], namespaces)
+    if label in ("name", "kind test") or symbol in (":", "*"):
+        key = _test_key(token, namespaces)
+        if key is None or key[0] in ("a", "d"):
+            return None
+        test = _matches_key(key)
+        return lambda node: [child for child in getattr(node, "children", None) or () if test(child)]
+    if symbol == "/" and size == 2 and token[0].symbol == "." and len(token[0]) == 0:
+        return _compile(token[1], namespaces)
     parts = [_compile(child, namespaces) for child in token]
     if any(part is None for part in parts):
         return None
+    if symbol in _COMPARISONS and size == 2:
+        return _comparison(symbol, token, parts[0], parts[1])  # type: ignore[arg-type]
     if symbol in ("|", "union") and size == 2:
         left, right = parts[0], parts[1]
         return lambda node: _nodes(left(node)) + _nodes(right(node))  # type: ignore[misc]
@@ -118,6 +139,21 @@ def _compile(token: Any, namespaces: Mapping[str, str]) -> Closure | None:
         return lambda node: ebv(a(node)) or ebv(b(node))  # type: ignore[misc]
     if label != "function":
         return None
+    if symbol in ("count", "exists", "empty") and size == 1 and _kind(token[0]) == "nodes":
+        inner = parts[0]
+        if symbol == "count":
+            return lambda node: len(_nodes(inner(node)))  # type: ignore[misc]
+        if symbol == "exists":
+            return lambda node: bool(_nodes(inner(node)))  # type: ignore[misc]
+        return lambda node: not _nodes(inner(node))  # type: ignore[misc]
+    if symbol == "string-length" and size == 1:
+        inner = parts[0]
+        return lambda node: len(_text(inner(node)))  # type: ignore[misc]
+    if symbol in ("contains", "starts-with", "ends-with") and size == 2 and token[1].symbol == "(string)":
+        needle = str(token[1].value)
+        inner = parts[0]
+        method = {"contains": str.__contains__, "starts-with": str.startswith, "ends-with": str.endswith}[symbol]
+        return lambda node: method(_text(inner(node)), needle)  # type: ignore[misc]
     if symbol == "not" and size == 1:
         inner = parts[0]
         return lambda node: not ebv(inner(node))  # type: ignore[misc]
@@ -141,6 +177,67 @@ def _compile(token: Any, namespaces: Mapping[str, str]) -> Closure | None:
         subject = parts[0]
         return lambda node: regex.sub(lambda _m: replacement, _text(subject(node)))  # type: ignore[misc]
     return None
+
+
+_COMPARISONS = {"=": "eq", "!=": "ne", "<": "lt", "<=": "le", ">": "gt", ">=": "ge",
+                "eq": "eq", "ne": "ne", "lt": "lt", "le": "le", "gt": "gt", "ge": "ge"}
+_OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
+    "eq": lambda a, b: a == b, "ne": lambda a, b: a != b, "lt": lambda a, b: a < b,
+    "le": lambda a, b: a <= b, "gt": lambda a, b: a > b, "ge": lambda a, b: a >= b}
+
+
+def _kind(token: Any) -> str:
+    """'number', 'string' or 'nodes' for the operands this subset compares ('' otherwise)."""
+    symbol = token.symbol
+    if symbol in ("count", "string-length", "(integer)"):
+        return "number"
+    if symbol in ("(string)", "normalize-space", "replace"):
+        return "string"
+    if symbol in (".", "@", "/", "|", "union", "(name)", ":", "*") or token.label in ("axis", "kind test"):
+        return "nodes"
+    return ""
+
+
+def _comparison(symbol: str, token: Any, left: Closure, right: Closure) -> Closure | None:
+    """General (=, <…) and value (eq, lt…) comparisons of numbers with numbers, or of strings
+    and nodes (untyped, so compared as strings) with strings; equality only for those."""
+    kinds = (_kind(token[0]), _kind(token[1]))
+    operator = _OPERATORS[_COMPARISONS[symbol]]
+    general = not symbol.isalpha()
+    if kinds == ("number", "number"):
+        return lambda node: operator(left(node), right(node))
+    if "number" in kinds or "" in kinds or _COMPARISONS[symbol] not in ("eq", "ne"):
+        return None
+
+    def strings(value: Any) -> list[str]:
+        if isinstance(value, str):
+            return [value]
+        return [str(item.string_value) for item in _nodes(value)]
+
+    def compare(node: Any) -> Any:
+        a, b = strings(left(node)), strings(right(node))
+        if general:
+            return any(operator(x, y) for x in a for y in b)
+        if not a or not b:
+            return []
+        if len(a) > 1 or len(b) > 1:
+            raise Unfit  # a type error, which elementpath reports
+        return operator(a[0], b[0])
+    return compare
+
+
+def _matches_key(key: tuple[str, str]) -> Callable[[Any], bool]:
+    kind, name = key
+    if kind == "n":
+        return lambda node: True
+    if kind == "t":
+        return lambda node: isinstance(node, elementpath.TextNode)
+    if kind == "c":
+        return lambda node: isinstance(node, elementpath.CommentNode)
+    cls: Any = elementpath.ElementNode if kind == "e" else elementpath.ProcessingInstructionNode
+    if name == "*":
+        return lambda node: isinstance(node, cls)
+    return lambda node: isinstance(node, cls) and node.name == name
 
 
 def _nodes(value: Any) -> list[Any]:

@@ -38,6 +38,7 @@ from .schematron_xpath import (
     file_uri,
     new_context,
     optimise,
+    plain_collation,
 )
 
 if TYPE_CHECKING:
@@ -114,7 +115,7 @@ def _callback(function: XslFunction, holder: list[Any]) -> Callable[..., Any]:
         variables = dict(run.globals)
         variables.update(zip(function.params, arguments, strict=True))
         context = new_context(budget, run.root, None, variables, run.documents)
-        context.item = None
+        context.item = None  # type: ignore[assignment]  # a function has no context item
         budget.depth += 1
         try:
             return holder[0].evaluate(context)
@@ -176,7 +177,7 @@ def _kind_matches(key: tuple[str, str]) -> Callable[[Any], bool]:
         return lambda node: isinstance(node, types[kind])
     types2 = {"e": elementpath.ElementNode, "t": elementpath.TextNode, "c": elementpath.CommentNode,
               "pi": elementpath.ProcessingInstructionNode, "d": elementpath.DocumentNode}
-    cls = types2[kind]
+    cls: Any = types2[kind]
     if kind in ("e", "pi"):
         return lambda node: isinstance(node, cls) and node.name == name
     return lambda node: isinstance(node, cls)
@@ -343,6 +344,7 @@ def run(schema: Schematron, document: Document, phase: str | None = None,
     if not getattr(schema, "_optimised", False):
         _optimise_schema(schema)
     patterns, phase_lets = schema.active_patterns(phase)
+    plain_collation()
     state = _Run(schema, document, seconds if seconds is not None else DEFAULT_SECONDS)
     token = _RUN.set(state)
     findings: list[Finding] = []
@@ -393,13 +395,14 @@ def _selection(state: _Run, rule: Rule) -> dict[int, Any]:
 def _run_pattern(state: _Run, pattern: Pattern, findings: list[Finding]) -> None:
     variables = dict(state.globals)
     state.lets(pattern.lets, state.root, variables, strict=False)
-    matchers: list[tuple[Rule, Callable[[Any], bool]]] = []
+    matchers: list[tuple[Rule, dict[int, Any]]] = []
     candidates: dict[int, Any] = {}
     for rule in pattern.rules:
-        compiled = getattr(rule, "_match", False)
+        compiled: Any = getattr(rule, "_match", False)
         if compiled is False:
             compiled = compile_match(rule.token, state.schema.namespaces)
             rule._match = compiled  # type: ignore[attr-defined]
+        matched: dict[int, Any] | None = None
         if compiled is not None:
             keys, test = compiled
             try:
@@ -407,20 +410,17 @@ def _run_pattern(state: _Run, pattern: Pattern, findings: list[Finding]) -> None
                            if _safe_match(state, rule, test, node)}
             except _NeedsSelection:
                 matched = None
-            if matched is not None:
-                candidates.update(matched)
-                matchers.append((rule, lambda node, m=matched: id(node) in m))
+        if matched is None:
+            try:
+                matched = _selection(state, rule)
+            except elementpath.ElementPathError as error:
+                state.error(rule, rule.context, state.root, error)
                 continue
-        try:
-            selected = _selection(state, rule)
-        except elementpath.ElementPathError as error:
-            state.error(rule, rule.context, state.root, error)
-            continue
-        candidates.update(selected)
-        matchers.append((rule, lambda node, s=selected: id(node) in s))
+        candidates.update(matched)
+        matchers.append((rule, matched))
     for node in sorted(candidates.values(), key=lambda n: n.position):
         for rule, matches in matchers:
-            if matches(node):
+            if id(node) in matches:
                 _fire(state, pattern, rule, node, variables, findings)
                 break
 
@@ -502,7 +502,7 @@ def element_of(node: Any) -> tuple[etree._Element | None, str]:
     if isinstance(node, elementpath.AttributeNode):
         return element_of(node.parent)[0], "/@" + _name_of(node)
     if isinstance(node, elementpath.ElementNode):
-        return node.elem, ""
+        return node.elem, ""  # type: ignore[attr-defined]
     if isinstance(node, elementpath.DocumentNode):
         return None, ""
     kind = {elementpath.TextNode: "text()", elementpath.CommentNode: "comment()"}.get(type(node),
@@ -512,7 +512,7 @@ def element_of(node: Any) -> tuple[etree._Element | None, str]:
             kind = name
     parent = node.parent
     if isinstance(parent, elementpath.ElementNode):
-        return parent.elem, "/" + kind
+        return parent.elem, "/" + kind  # type: ignore[attr-defined]
     return None, "/" + kind
 
 

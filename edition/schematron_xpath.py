@@ -36,7 +36,7 @@ from elementpath import XPath1Parser, XPathContext, XPathNode
 from elementpath.xpath3 import XPath31Parser
 from lxml import etree
 
-from . import query as _query  # noqa: F401  (mends elementpath's string values of mixed content)
+from .xpath_elementpath import _plain_collation  # importing it mends elementpath's known defects
 
 #: Default wall-clock budget of one schema on one document, and the deepest call nesting.
 DEFAULT_SECONDS = 600.0
@@ -199,7 +199,7 @@ class NodeIndex:
     def following(self, item: Any, key: tuple[str, str]) -> list[Any]:
         """``following::T`` of ``item`` in document order."""
         if isinstance(item, elementpath.AttributeNode | elementpath.NamespaceNode):
-            after = item.parent.position
+            after = item.parent.position if item.parent is not None else item.position
         else:
             after = self.end.get(id(item), item.position)
         nodes = self.nodes_for(key)
@@ -567,7 +567,7 @@ class SchematronParser(XPath31Parser):
     - A function of the schema (``document('')``) may start a path (``document('')/*``).
     """
 
-    PATH_STEP_LABELS = (*XPath31Parser.PATH_STEP_LABELS, "external function")
+    PATH_STEP_LABELS = (*XPath31Parser.PATH_STEP_LABELS, "external function")  # type: ignore[assignment]
 
     def parse(self, source: str) -> Any:
         if self.tokenizer is None:
@@ -580,11 +580,20 @@ class SchematronParser(XPath31Parser):
 
 def new_parser(namespaces: Mapping[str, str], base_uri: str | None, xpath1: bool = False) -> XPath31Parser:
     """A parser with the schema's prefixes; no environment, no external resource."""
+    # the codepoint collation, as Saxon's default: elementpath otherwise takes the process's
+    # locale (which a Saxon in the same process leaves as one Python cannot set back)
     options: dict[str, Any] = {"namespaces": dict(namespaces), "base_uri": base_uri,
-                               "allow_environment": False, "allow_external_resources": False}
+                               "allow_environment": False, "allow_external_resources": False,
+                               "default_collation": "http://www.w3.org/2005/xpath-functions/collation/codepoint"}
     if xpath1:
         options["compatibility_mode"] = True
     return SchematronParser(**options)
+
+
+def plain_collation() -> None:
+    """LC_COLLATE to "C" before a run (Saxon in the same process leaves a locale that
+    elementpath's collations cannot restore; see edition.xpath_elementpath)."""
+    _plain_collation()
 
 
 def new_context(budget: Budget, root: Any, item: Any, variables: dict[str, Any],

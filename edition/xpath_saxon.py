@@ -19,6 +19,7 @@ produces 100,001 items, not ten million.
 from __future__ import annotations
 
 import os
+import re
 import threading
 import weakref
 from collections.abc import Iterator, Mapping
@@ -46,10 +47,11 @@ def available() -> bool:
 class SaxonError(Exception):
     """Saxon refused or failed the expression; ``static`` when it did so before evaluating."""
 
-    def __init__(self, message: str, static: bool) -> None:
+    def __init__(self, message: str, static: bool, document: bool = False) -> None:
         super().__init__(message)
         self.message = message
         self.static = static
+        self.document = document  # the document, not the expression: another engine can answer
 
 
 _LOCK = threading.Lock()
@@ -112,7 +114,8 @@ class _Tree:
             try:
                 self.xdm = _processor().parse_xml(xml_text=text)
             except saxonche.PySaxonApiError as error:
-                raise SaxonError(f"Saxon cannot read this document: {_message(error)}", static=False) from None
+                raise SaxonError(f"Saxon cannot read this document: {_message(error)}", static=False,
+                                 document=True) from None
         self._by_id: dict[str, Any] | None = None
         self._position: dict[int, int] | None = None
         self._nodes: Any = None
@@ -127,7 +130,7 @@ class _Tree:
         order = _number_nodes(self.tree, self.top)
         if len(ids) != len(order):
             raise SaxonError(f"Saxon's tree of this document has {len(ids)} nodes and lxml's {len(order)}",
-                             static=False)
+                             static=False, document=True)
         self._by_id = dict(zip(ids, order, strict=True))
         self._position = {id(node): n for n, node in enumerate(order) if not isinstance(node, tuple)}
 
@@ -160,7 +163,7 @@ def _number_nodes(tree: etree._ElementTree, top: tuple[Any, ...]) -> list[Any]:
                 append((node, None))
             for child in node:
                 if isinstance(child, etree._Entity):
-                    raise SaxonError("an unexpanded entity reference", static=False)
+                    raise SaxonError("an unexpanded entity reference", static=False, document=True)
                 add(child)
                 if child.tail:
                     append((node, child))
@@ -171,6 +174,8 @@ def _number_nodes(tree: etree._ElementTree, top: tuple[Any, ...]) -> list[Any]:
 
 
 _TREES: weakref.WeakKeyDictionary[Document, _Tree] = weakref.WeakKeyDictionary()
+#: Documents Saxon cannot hold as lxml does (an unexpanded entity…): another engine answers.
+REFUSED: weakref.WeakSet[Document] = weakref.WeakSet()
 
 
 def saxon_tree(document: Document) -> _Tree:
@@ -183,14 +188,20 @@ def saxon_tree(document: Document) -> _Tree:
 # -- compiled expressions --------------------------------------------------------
 
 _V = "$Q{urn:x-edition}"
+# One line per item: a node's generate-id(), an attribute's owner id, namespace and name, a
+# string's value escaped (S, or U for xs:untypedAtomic: backslash and newline as \\ and \n),
+# else empty (the item itself is read from the result, one call into Saxon each).
 _WRAPPER = (
-    f"let {_V}r := subsequence((\n@EXPRESSION@\n), 1, @LIMIT@) return "
-    f"(string-join(for {_V}i in {_V}r return "
-    f"if ({_V}i instance of attribute()) then "
-    f"generate-id({_V}i/..) || ' ' || namespace-uri({_V}i) || ' ' || local-name({_V}i) "
-    f"else if ({_V}i instance of namespace-node()) then 'n' "
-    f"else if ({_V}i instance of node()) then generate-id({_V}i) else '', "
-    f"codepoints-to-string(10)), {_V}r)")
+    "let $V:r := subsequence((\n@EXPRESSION@\n), 1, @LIMIT@) return "
+    "(string-join(for $V:i in $V:r return "
+    "if ($V:i instance of attribute()) then "
+    "generate-id($V:i/..) || ' ' || namespace-uri($V:i) || ' ' || local-name($V:i) "
+    "else if ($V:i instance of namespace-node()) then 'n' "
+    "else if ($V:i instance of node()) then generate-id($V:i) "
+    "else if ($V:i instance of xs:string or $V:i instance of xs:untypedAtomic) then "
+    "(if ($V:i instance of xs:string) then 'S' else 'U') "
+    "|| replace(replace($V:i, '\\\\', '\\\\\\\\'), '\\n', '\\\\n') "
+    "else '', codepoints-to-string(10)), $V:r)").replace("$V:", _V)
 # never true, and (unlike false()) not folded away by Saxon's optimiser, whose analysis of a
 # dead branch took 58 s on a sum of 20,001 terms where parsing and typing take 0.1 s
 _STATIC = "if (current-date() lt xs:date('1900-01-01')) then (\n@EXPRESSION@\n) else ()"
@@ -267,6 +278,13 @@ def _items(tree: _Tree, result: Any, lines: list[str]) -> list[Any]:
     items: list[Any] = []
     append = items.append
     for position, line in enumerate(lines, start=1):
+        kind = line[:1]
+        if kind == "S" or kind == "U":  # a string, escaped
+            text = line[1:]
+            if "\\" in text:
+                text = _ESCAPED.sub(_unescape, text)
+            append(text if kind == "S" else Atomic("xs:untypedAtomic", text))
+            continue
         if " " in line:  # an attribute: its owner's id, namespace URI, local name
             owner, uri, local = line.split(" ", 2)
             element = by_id.get(owner)
@@ -280,6 +298,13 @@ def _items(tree: _Tree, result: Any, lines: list[str]) -> list[Any]:
                 continue
         append(_convert(result.item_at(position)))  # a value, or a node of another tree
     return items
+
+
+_ESCAPED = re.compile(r"\\(.)")
+
+
+def _unescape(match: re.Match[str]) -> str:
+    return "\n" if match.group(1) == "n" else match.group(1)
 
 
 class Attribute:

@@ -7,6 +7,7 @@ path may be taken automatically.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -208,7 +209,8 @@ def test_distinct_values_of_the_memo(memo):
 def test_auto_never_takes_xpath1_meaning(memo, expression):
     """Routing never changes an answer: auto is one XPath 3.1 engine whatever the expression,
     and gives 3.1's answer (or 3.1's error) where XPath 1.0 would differ."""
-    assert Query(expression).engine == default_engine()
+    with contextlib.suppress(QuerySyntaxError):  # Saxon raises some type errors statically, as 3.1 allows
+        assert Query(expression).engine == default_engine()
     answers = []
     for engine in ("saxon", "elementpath"):
         try:

@@ -422,6 +422,8 @@ def test_axe_finds_no_wcag_22_violation(browser, server: str, edition: Path) -> 
 
 def test_no_horizontal_overflow_on_a_phone_and_screenshots(browser, server: str, edition: Path,
                                                           artifacts: Path) -> None:
+    from selenium.webdriver.support.ui import WebDriverWait
+
     pages = {"home": "index.html", "volume": f"{VOLUME}/index.html", "d300": f"{VOLUME}/d300.html",
              "longest": f"{VOLUME}/{_longest(edition)}.html", "persons-k": "persons-k.html",
              "search": "search.html?q=Quemoy", "by-date": f"{VOLUME}/by-date.html"}
@@ -431,6 +433,8 @@ def test_no_horizontal_overflow_on_a_phone_and_screenshots(browser, server: str,
             browser.set_window_size(width, 900)
             for name, page in pages.items():
                 browser.get(f"{server}/volume/html/{page}")
+                if name == "search":  # the results and the filters are made in the page
+                    WebDriverWait(browser, 60).until(lambda d: d.find_elements("css selector", ".search-results li"))
                 inner = browser.execute_script("return window.innerWidth")
                 scroll = browser.execute_script("return document.documentElement.scrollWidth")
                 if scroll > inner:

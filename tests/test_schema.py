@@ -187,7 +187,9 @@ def test_attribute_not_allowed_is_E0102(tmp_path: Path) -> None:
 PERMISSIVE_RNG = """<grammar xmlns="http://relaxng.org/ns/structure/1.0">
   <start><ref name="any"/></start>
   <define name="any">
-    <element><anyName/><zeroOrMore><choice><attribute><anyName/></attribute><text/><ref name="any"/></choice></zeroOrMore></element>
+    <element><anyName/><zeroOrMore><choice>
+      <attribute><anyName/></attribute><text/><ref name="any"/>
+    </choice></zeroOrMore></element>
   </define>
 </grammar>
 """

@@ -277,3 +277,47 @@ def test_frus_id_checks_run_with_their_functions(frus_document) -> None:
     failed_lets = [d for d in found if d.code == "E0706" and d.message.startswith("let $vol-ids")]
     assert len(failed_lets) == 1
     assert not [d for d in found if d.code == "E0707"]
+
+
+# -- the plain-Python shortcuts mean what elementpath means --------------------------------
+
+FAST_EXPRESSIONS = [
+    "not(matches(., '[“‘] '))", "matches(., '^\\s+[.,]|[a-z]\\s+[.,]')", "matches(normalize-space(.), 'o', 'i')",
+    "not(matches(replace(., '(\\s+\\.){3,}', ''), '\\s[;:]'))", "not(parent::tei:p | parent::tei:head)",
+    "count(./node()) gt 0 and normalize-space(.) ne ''", "count(tei:p) = 1", "exists(tei:head)", "empty(*)",
+    "string-length(normalize-space(.)) gt 3", "@rend = 'x'", "@rend != 'x'", "@n eq '3'", "tei:head = 'Two'",
+    "contains(., 'note')", "starts-with(normalize-space(.), 'First')", "ends-with(., '.')", "count(text()) ge 2",
+    "@xml:id or @n", "not(@rend) and count(./tei:p) le 1",
+]
+
+
+@pytest.mark.parametrize("expression", FAST_EXPRESSIONS)
+def test_fast_tests_agree_with_elementpath(expression: str) -> None:
+    import elementpath
+
+    from edition.schematron_fast import Unfit, compile_fast, ebv
+    from edition.schematron_xpath import new_parser, optimise
+
+    namespaces = {"tei": "http://www.tei-c.org/ns/1.0", "xml": "http://www.w3.org/XML/1998/namespace"}
+    parser = new_parser(namespaces, None)
+    token = parser.parse(expression)
+    optimise(token, lambda: None, namespaces)  # elementpath's tei:head defect mended, as in a run
+    fast = compile_fast(parser.parse(expression), namespaces)
+    root = elementpath.get_node_tree(load(DOC).tree)
+    compared = 0
+    for node in root.iter_descendants():
+        if isinstance(node, elementpath.DocumentNode):
+            continue
+        try:
+            expected: object = token.boolean_value(token.evaluate(elementpath.XPathContext(root, item=node)))
+        except elementpath.ElementPathError:
+            expected = "error"
+        if fast is None:
+            continue
+        try:
+            got: object = ebv(fast(node))
+        except Unfit:
+            continue  # elementpath's own way then
+        assert got == expected, f"{expression} on {node}"
+        compared += 1
+    assert fast is not None and compared > 20, f"{expression} is not compiled to Python"

@@ -288,6 +288,7 @@ def _language(document: Document, builder: _Builder) -> None:
 def _edition(document: Document, builder: _Builder, citation: Citation) -> None:
     header = document.header
     bibl = _first(document, "tei:teiHeader/tei:fileDesc/tei:sourceDesc/tei:biblStruct[tei:analytic]")
+    assert bibl is not None  # _kind() says "edition" only for a file that has one
     analytic = bibl.find(tei("analytic"))
     monogr = bibl.find(tei("monogr"))
     imprint = monogr.find(tei("imprint")) if monogr is not None else None
@@ -455,7 +456,7 @@ def _volume(document: Document, builder: _Builder, citation: Citation, unit: etr
     shared = _volume_fields(document)
     if shared.series is not None:
         citation.series = shared.series
-        citation.provenance["series"] = shared.series_source
+        citation.provenance["series"] = shared.series_source or ""
     # copies: a citation's item is its own to change (passages, CSL-JSON notes)
     builder.item.update(json.loads(json.dumps(shared.builder.item)))
     builder.provenance.update(shared.builder.provenance)
@@ -613,7 +614,7 @@ def metadata(document: Document, unit_element: etree._Element | None = None,
     ``d300.p2-p3``), which must resolve in ``document`` (E0401 otherwise)."""
     kind = _kind(document)
     citer = document.citer
-    passage = None
+    passage: Any = None  # a resolved Passage, or a _Passage of one unit
     if passage_ref:
         from edition.passages import resolve
         passage = resolve(document, passage_ref)
@@ -659,7 +660,7 @@ def metadata(document: Document, unit_element: etree._Element | None = None,
     builder.item.setdefault("id", citation.key)
     builder.item["type"] = "chapter" if kind in ("edition", "volume") else "manuscript"
     # CSL-JSON consumers expect id and type first: rebuild in a stable, readable order.
-    ordered = {key: builder.item[key] for key in ("id", "type") if key in builder.item}
+    ordered: dict[str, Any] = {key: builder.item[key] for key in ("id", "type") if key in builder.item}
     ordered.update((key, value) for key, value in builder.item.items() if key not in ordered)
     citation.item = ordered
     if passage is not None and (item_unit is None or passage.first is not item_unit

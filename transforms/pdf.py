@@ -347,17 +347,23 @@ def _svg_problem(data: bytes) -> str:
 
 # -- no network: the fetcher --------------------------------------------------------------
 
-try:  # WeasyPrint ≥ 66 fetches through URLFetcher objects; older ones through functions
-    from weasyprint.urls import URLFetcher as _FetcherBase
-except ImportError:  # pragma: no cover - only with an old WeasyPrint
-    _FetcherBase = object  # type: ignore[assignment,misc]
+def _fetcher_base() -> type:
+    """WeasyPrint ≥ 66 fetches through URLFetcher objects; older ones through functions."""
+    try:
+        from weasyprint.urls import URLFetcher
+    except ImportError:  # pragma: no cover - only with an old WeasyPrint
+        return object
+    return URLFetcher
+
+
+_FetcherBase: Any = _fetcher_base()
 
 
 class ResourceRefused(ValueError):
     """A resource outside the build folder: the print edition does not fetch it."""
 
 
-class BuildFolderFetcher(_FetcherBase):  # type: ignore[misc,valid-type]
+class BuildFolderFetcher(_FetcherBase):
     """Fetches ``file:`` URLs inside one folder and ``data:`` URLs; refuses everything else.
 
     Refused and missing URLs are kept in :attr:`refused` and :attr:`missing`

@@ -239,9 +239,7 @@ class _Converter:
             return f"#align(right)[{inner}]"
         if "sectiontitleital" in classes:
             return f"#block(sticky: true, emph[{inner}])"
-        if classes & {"list", "front", "division", "figure"} or tag in ("div", "section", "ul", "ol"):
-            return inner
-        return inner
+        return inner  # a list, a division, a figure, any other block: its blocks
 
     def section(self, element: etree._Element) -> str:
         running = element.get("data-running") or ""

@@ -37,8 +37,8 @@ def search_main() -> str:
             '<button type="submit">Search</button></form>'
             '<div class="search-filters" hidden></div>'
             '<p class="search-status" role="status" aria-live="polite">'
-            '<noscript>Search runs in the browser and needs JavaScript; the volume contents, the list of '
-            'documents by date and the indexes work without it.</noscript></p>'
+            'Search runs in the browser and needs JavaScript; the volume contents, the list of '
+            'documents by date and the indexes work without it.</p>'
             '<ol class="search-results"></ol></main>')
 
 

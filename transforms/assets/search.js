@@ -26,6 +26,7 @@
   }
 
   input.value = params.get("q") || "";
+  say("Loading the search index…");
 
   function chosenFilters() {
     var chosen = {};
