@@ -5,11 +5,13 @@ process leaves them running, orphaned, writing into a folder nobody will swap
 in, and Ctrl-C prints one traceback per worker.  So:
 
 - every worker asks the kernel to kill it when its parent dies
-  (``PR_SET_PDEATHSIG``), and ignores SIGINT and SIGTERM sent to the whole
+  (``PR_SET_PDEATHSIG``), and ignores SIGINT, which Ctrl-C sends to the whole
   process group: the main process decides, and kills the workers itself;
 - the main process turns SIGTERM into :class:`Terminated`, a
   ``KeyboardInterrupt``, so that the same ``finally`` blocks that clean up after
-  Ctrl-C clean up after ``kill``; the command exits 130 or 143 without a traceback;
+  Ctrl-C clean up after ``kill``; the command exits 130 or 143 without a traceback
+  (an interrupt raised while a finalizer runs is swallowed by Python: it is raised
+  again at the next :func:`checkpoint`);
 - temporary folders carry the process id of their maker, so that the next run
   removes those of a process that no longer exists (after a SIGKILL, which no
   handler can see).

@@ -170,7 +170,8 @@ class Query:
         if self._engine == "saxon":
             from . import xpath_saxon
             if not xpath_saxon.available():
-                raise EditionUsageError.at("E0901", "engine saxon needs saxonche (pip install saxonche)")
+                raise EditionUsageError.at("E0901", "engine saxon needs saxonche (pip install saxonche) and "
+                                           "about 40 GiB of address space (ulimit -v); use --engine elementpath")
         self._by_namespaces: dict[tuple[tuple[str, str], ...], _Compiled] = {}
         self._default: _Compiled | None = None
         with contextlib.suppress(_Unresolved):  # the prefix may be declared by the documents themselves

@@ -20,16 +20,26 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import elementpath
 from lxml import etree
 
-from .diagnostics import Diagnostic, EditionError
-from .schematron_xpath import file_uri, new_parser
-from .schematron_xslt import TEMPLATE_NS, TEMPLATE_PREFIX, UnsupportedXslt, XslFunction, collect
+from .diagnostics import Diagnostic
+from .schematron_documents import file_uri
+from .schematron_model import (
+    Check,
+    Message,
+    Pattern,
+    Phase,
+    Rule,
+    SchematronError,
+    SchematronModel,
+    _refuse,
+)
+from .schematron_xpath import new_parser
+from .schematron_xslt import TEMPLATE_NS, TEMPLATE_PREFIX, UnsupportedXslt, collect
 
 if TYPE_CHECKING:
     from .document import Document
@@ -47,97 +57,8 @@ BUILTIN_NAMESPACES = {"xs": "http://www.w3.org/2001/XMLSchema", "xsl": XSL,
                       "map": "http://www.w3.org/2005/xpath-functions/map",
                       "array": "http://www.w3.org/2005/xpath-functions/array",
                       "xml": "http://www.w3.org/XML/1998/namespace"}
-#: @role (or @flag) → our severity code.
-ROLE_CODES = {"fatal": "E0704", "error": "E0701", "warn": "W0702", "warning": "W0702", "info": "I0703",
-              "information": "I0703", "informational": "I0703"}
-
-
-class SchematronError(EditionError, ValueError):
-    """A Schematron that cannot be compiled or run as written (E0705)."""
-
-
-def _refuse(message: str, file: str, element: etree._Element | None = None) -> SchematronError:
-    line = element.sourceline if element is not None and element.sourceline else 0
-    return SchematronError(Diagnostic.make("E0705", message, path=file, line=line, column=1 if line else 0))
-
-
-def _sch(local: str) -> str:
-    return f"{{{SCH}}}{local}"
-
-
-@dataclass
-class Message:
-    """Text with ``value-of`` and ``name`` placeholders: (text) or ('value-of'|'name', token)."""
-
-    parts: list[Any] = field(default_factory=list)
-
-
-@dataclass
-class Check:
-    kind: str  # "assert" or "report"
-    test: str
-    token: Any
-    message: Message
-    id: str
-    role: str
-    flag: str
-    diagnostics: list[str]
-    properties: list[str]
-    file: str
-    line: int
-
-    @property
-    def code(self) -> str:
-        return ROLE_CODES.get(self.role.lower(), ROLE_CODES.get(self.flag.lower(), "E0701"))
-
-
-@dataclass
-class Rule:
-    context: str
-    token: Any
-    lets: list[tuple[str, Any]]
-    checks: list[Check]
-    id: str
-    role: str
-    flag: str
-    file: str
-    line: int
-
-
-@dataclass
-class Pattern:
-    id: str
-    rules: list[Rule]
-    lets: list[tuple[str, Any]]
-    file: str
-    line: int
-
-
-@dataclass
-class Phase:
-    id: str
-    active: list[str]
-    lets: list[tuple[str, Any]]
-
-
-@dataclass
-class Schematron:
+class Schematron(SchematronModel):
     """A compiled Schematron; call it on a :class:`~edition.document.Document`."""
-
-    path: str
-    title: str
-    binding: str
-    namespaces: dict[str, str]
-    lets: list[tuple[str, Any]]
-    patterns: list[Pattern]
-    phases: dict[str, Phase]
-    default_phase: str
-    diagnostics: dict[str, Message]
-    properties: dict[str, Message]
-    functions: list[XslFunction]
-    parser: Any
-    source: etree._ElementTree
-    folders: list[Path]
 
     @classmethod
     def load(cls, path: str | Path) -> Schematron:
@@ -158,19 +79,9 @@ class Schematron:
         for finding in run(self, document, phase, seconds):
             yield finding.diagnostic
 
-    def active_patterns(self, phase: str | None) -> tuple[list[Pattern], list[tuple[str, Any]]]:
-        """The patterns (and the phase's lets) of ``phase``; ``#ALL`` or None: the default phase or all."""
-        chosen = phase or self.default_phase or "#ALL"
-        if chosen == "#DEFAULT":
-            chosen = self.default_phase or "#ALL"
-        if chosen == "#ALL":
-            return self.patterns, []
-        if chosen not in self.phases:
-            known = ", ".join(sorted(self.phases)) or "none"
-            raise _refuse(f"phase {chosen!r} is not declared in this schema (phases: {known}, #ALL)", self.path)
-        found = self.phases[chosen]
-        active = set(found.active)
-        return [pattern for pattern in self.patterns if pattern.id in active], found.lets
+
+def _sch(local: str) -> str:
+    return f"{{{SCH}}}{local}"
 
 
 def _read(file: Path, shown: str, element: etree._Element | None) -> etree._Element:

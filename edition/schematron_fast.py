@@ -22,7 +22,7 @@ import elementpath
 from elementpath import translate_pattern
 from elementpath.datatypes import UntypedAtomic
 
-from .schematron_xpath import _test_key
+from .schematron_xpath import _test_key, key_matches
 
 Closure = Callable[[Any], Any]
 _SPACE = re.compile(r"[ \t\r\n]+")
@@ -227,17 +227,7 @@ def _comparison(symbol: str, token: Any, left: Closure, right: Closure) -> Closu
 
 
 def _matches_key(key: tuple[str, str]) -> Callable[[Any], bool]:
-    kind, name = key
-    if kind == "n":
-        return lambda node: True
-    if kind == "t":
-        return lambda node: isinstance(node, elementpath.TextNode)
-    if kind == "c":
-        return lambda node: isinstance(node, elementpath.CommentNode)
-    cls: Any = elementpath.ElementNode if kind == "e" else elementpath.ProcessingInstructionNode
-    if name == "*":
-        return lambda node: isinstance(node, cls)
-    return lambda node: isinstance(node, cls) and node.name == name
+    return lambda node: key_matches(key, node)
 
 
 def _nodes(value: Any) -> list[Any]:

@@ -26,16 +26,16 @@ import elementpath
 from lxml import etree
 
 from .diagnostics import Diagnostic
+from .schematron_documents import SafeDocuments, file_uri
 from .schematron_fast import Unfit, ebv, fast_test, index_comparisons
 from .schematron_xpath import (
     DEFAULT_SECONDS,
     Budget,
     NodeIndex,
-    SafeDocuments,
     SchematronLimit,
     _numeric,
     _test_key,
-    file_uri,
+    key_matches,
     new_context,
     optimise,
     plain_collation,
@@ -43,7 +43,8 @@ from .schematron_xpath import (
 
 if TYPE_CHECKING:
     from .document import Document
-    from .schematron import Check, Message, Pattern, Rule, Schematron
+    from .schematron_model import Check, Message, Pattern, Rule
+    from .schematron_model import SchematronModel as Schematron
     from .schematron_xslt import XslFunction
 
 _RUN: ContextVar[_Run | None] = ContextVar("schematron_run", default=None)
@@ -166,21 +167,7 @@ Match = Callable[[Any, "_Run"], bool]
 
 
 def _kind_matches(key: tuple[str, str]) -> Callable[[Any], bool]:
-    kind, name = key
-    if kind == "n":
-        return lambda node: not isinstance(node, elementpath.AttributeNode | elementpath.DocumentNode
-                                           | elementpath.NamespaceNode)
-    if kind == "a":
-        return lambda node: isinstance(node, elementpath.AttributeNode) and (name == "*" or node.name == name)
-    if name == "*":
-        types = {"e": elementpath.ElementNode, "pi": elementpath.ProcessingInstructionNode}
-        return lambda node: isinstance(node, types[kind])
-    types2 = {"e": elementpath.ElementNode, "t": elementpath.TextNode, "c": elementpath.CommentNode,
-              "pi": elementpath.ProcessingInstructionNode, "d": elementpath.DocumentNode}
-    cls: Any = types2[kind]
-    if kind in ("e", "pi"):
-        return lambda node: isinstance(node, cls) and node.name == name
-    return lambda node: isinstance(node, cls)
+    return lambda node: key_matches(key, node)
 
 
 def compile_match(token: Any, namespaces: dict[str, str]) -> tuple[set[tuple[str, str]], Match] | None:
@@ -199,7 +186,12 @@ def compile_match(token: Any, namespaces: dict[str, str]) -> tuple[set[tuple[str
         if inner is None or _mentions_position(predicate) or predicate.symbol in ("(integer)", "(decimal)",
                                                                                      "(float)", "$"):
             return None
-        return inner[0], lambda n, r, m=inner[1]: m(n, r) and r.predicate(predicate, n)
+        keys = inner[0]
+        if predicate.symbol == "@" and all(key[0] in ("e", "ens") for key in keys):
+            name = _attribute_name(predicate[0], namespaces)
+            if name is not None and name != "*":
+                keys = {("ea", name)}  # only the elements that have the attribute are candidates
+        return keys, lambda n, r, m=inner[1]: m(n, r) and r.predicate(predicate, n)
     if symbol in ("@", "attribute") and size == 1 and (symbol == "@" or token.label == "axis"):
         name = _attribute_name(token[0], namespaces)
         if name is None:
@@ -283,6 +275,8 @@ class _Run:
             folders.append(Path(document.path).resolve().parent)
         self.documents = SafeDocuments(folders)
         self.globals: dict[str, Any] = {}
+        self.variables: dict[str, Any] = self.globals  # the current pattern's (its lets on the globals)
+        self.matched: dict[str, dict[int, Any]] = {}  # rule context → the nodes it matches
         self.failed: dict[str, str] = {}
         self.current: Any = None
         self.errors: dict[int, list[Any]] = {}  # id(check or rule) -> [what, node, count, message]
@@ -304,7 +298,7 @@ class _Run:
                 return ebv(fast(node))
             except Unfit:
                 pass
-        context = self.context(node, self.globals)
+        context = self.context(node, self.variables)
         value = token.evaluate(context)
         if _numeric(value):
             raise _NeedsSelection
@@ -387,7 +381,7 @@ def _selection(state: _Run, rule: Rule) -> dict[int, Any]:
         cache = state.schema.parser.parse(f"//({rule.context})")
         _prepare(cache, state.schema.namespaces)
         rule._selection_token = cache  # type: ignore[attr-defined]
-    selected = cache.evaluate(state.context(state.root, state.globals))
+    selected = cache.evaluate(state.context(state.root, state.variables))
     return {id(node): node for node in (selected if isinstance(selected, list) else [selected])
             if isinstance(node, elementpath.XPathNode)}
 
@@ -395,6 +389,7 @@ def _selection(state: _Run, rule: Rule) -> dict[int, Any]:
 def _run_pattern(state: _Run, pattern: Pattern, findings: list[Finding]) -> None:
     variables = dict(state.globals)
     state.lets(pattern.lets, state.root, variables, strict=False)
+    state.variables = variables
     matchers: list[tuple[Rule, dict[int, Any]]] = []
     candidates: dict[int, Any] = {}
     for rule in pattern.rules:
@@ -402,8 +397,10 @@ def _run_pattern(state: _Run, pattern: Pattern, findings: list[Finding]) -> None
         if compiled is False:
             compiled = compile_match(rule.token, state.schema.namespaces)
             rule._match = compiled  # type: ignore[attr-defined]
-        matched: dict[int, Any] | None = None
-        if compiled is not None:
+        # the same context in many patterns (the TEI's tei:*[@calendar], forty times) is matched once
+        shared = "$" not in rule.context
+        matched: dict[int, Any] | None = state.matched.get(rule.context) if shared else None
+        if matched is None and compiled is not None:
             keys, test = compiled
             try:
                 matched = {id(node): node for key in keys for node in state.index.nodes_for(key)
@@ -416,6 +413,8 @@ def _run_pattern(state: _Run, pattern: Pattern, findings: list[Finding]) -> None
             except elementpath.ElementPathError as error:
                 state.error(rule, rule.context, state.root, error)
                 continue
+        if shared:
+            state.matched[rule.context] = matched
         candidates.update(matched)
         matchers.append((rule, matched))
     for node in sorted(candidates.values(), key=lambda n: n.position):

@@ -7,17 +7,16 @@ on a FRUS volume.  Three things make it fit, each meaning exactly what elementpa
 
 - :class:`NodeIndex`: every node of the document in document order, by kind and name, with
   the last descendant of each element; built once per document (as Saxon's tree has one).
-- :func:`optimise`: a compiled expression's ``preceding::T`` / ``following::T`` steps (T a
-  name or kind test) answer from the index by bisection, and ``AXIS::T[pred…][N]`` walks the
-  axis lazily in axis order and stops at the N-th node.  Nodes of any other tree take
-  elementpath's own path.
+- :func:`optimise`: a compiled expression's ``preceding::T``, ``following::T``,
+  ``descendant::T`` and ``A//T[pred…]`` steps (T a name or kind test) answer from the index
+  by bisection, ``a << b`` compares positions, and ``AXIS::T[pred…][N]`` walks the axis
+  lazily in axis order and stops at the N-th node.  Nodes of any other tree take
+  elementpath's own path.  It also mends a defect: elementpath 5.1 selects nothing for a
+  prefixed name test whose local name is an XPath 3 function (``tei:head``, ``tei:tail``).
 - :class:`Budget`: every axis walk and function call ticks it; past its deadline or depth the
   evaluation stops with :class:`SchematronLimit`, so a hostile schema is refused, not endured.
 
-Documents: ``doc()``/``doc-available()``/``document()`` read local files inside the
-folders they are allowed (the schema's and the validated file's), parsed as safely as our
-inputs; anything else (another folder, the network) is unavailable and its refusal is kept
-to be named in the diagnostic.
+What ``doc()`` and ``document()`` may read: :mod:`edition.schematron_documents`.
 """
 
 from __future__ import annotations
@@ -26,22 +25,19 @@ import time
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator, Mapping
 from copy import copy
-from pathlib import Path
 from types import MethodType
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 import elementpath
 from elementpath import XPath1Parser, XPathContext, XPathNode
 from elementpath.xpath3 import XPath31Parser
-from lxml import etree
 
+from .schematron_documents import SafeDocuments
 from .xpath_elementpath import _plain_collation  # importing it mends elementpath's known defects
 
 #: Default wall-clock budget of one schema on one document, and the deepest call nesting.
 DEFAULT_SECONDS = 600.0
 MAX_CALL_DEPTH = 64
-MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
 
 
 class SchematronLimit(Exception):
@@ -135,7 +131,12 @@ class NodeIndex:
     def nodes_for(self, key: tuple[str, str]) -> list[Any]:
         if key[0] == "a":
             return self._attribute_index().get(key, [])
-        return self._by_key.get(key, [])
+        found = self._by_key.get(key)
+        if found is None and key[0] == "ens":  # the elements of one namespace (tei:*)
+            found = self._by_key[key] = [e for e in self._by_key.get(("e", "*"), []) if e.name.startswith(key[1])]
+        if found is None and key[0] == "ea":  # the elements that have an attribute (tei:*[@x])
+            found = self._by_key[key] = [a.parent for a in self._attribute_index().get(("a", key[1]), [])]
+        return found or []
 
     def _attribute_index(self) -> dict[tuple[str, str], list[Any]]:
         if self._attributes is None:
@@ -227,10 +228,28 @@ def _test_key(token: Any, namespaces: Mapping[str, str]) -> tuple[str, str] | No
         return ("e", f"{{{uri}}}{token[1].value}") if uri else None
     if symbol == "*" and len(token) == 0:
         return ("e", "*")
+    if symbol == ":" and len(token) == 2 and token[0].symbol == "(name)" and token[1].symbol == "*":
+        uri = namespaces.get(token[0].value)
+        return ("ens", f"{{{uri}}}") if uri else None
     if token.label == "kind test" and len(token) == 0:
         return {"text": ("t", ""), "node": ("n", ""), "comment": ("c", ""),
                 "element": ("e", "*"), "processing-instruction": ("pi", "*")}.get(symbol)
     return None
+
+
+def key_matches(key: tuple[str, str], node: Any) -> bool:
+    """Whether a node passes the node test an index key stands for."""
+    kind, name = key
+    if kind == "n":
+        return not isinstance(node, elementpath.AttributeNode | elementpath.DocumentNode | elementpath.NamespaceNode)
+    if kind == "a":
+        return isinstance(node, elementpath.AttributeNode) and (name == "*" or node.name == name)
+    if kind == "ens":
+        return isinstance(node, elementpath.ElementNode) and (node.name or "").startswith(name)
+    if kind == "ea":
+        return isinstance(node, elementpath.ElementNode) and any(a.name == name for a in node.attributes or ())
+    found = _key_of(node)
+    return found == key or name == "*" and found[0] == kind
 
 
 def _mentions_focus(token: Any) -> bool:
@@ -456,8 +475,7 @@ def _lazy_position(token: Any, index_of: Callable[[], NodeIndex | None], namespa
             at = siblings.index(item)
             chosen = reversed(siblings[:at]) if axis == "preceding-sibling" else iter(siblings[at + 1:])
             for node in chosen:
-                if key[0] == "n" or _key_of(node) == key or key == ("e", "*") and _key_of(node)[0] == "e" \
-                        or key == ("pi", "*") and _key_of(node)[0] == "pi":
+                if key_matches(key, node):
                     yield node
 
     def select(self: Any, context: Any = None) -> Iterator[Any]:
@@ -495,67 +513,6 @@ def _lazy_position(token: Any, index_of: Callable[[], NodeIndex | None], namespa
         return None
 
     token.select = MethodType(select, token)
-
-
-# -- documents ----------------------------------------------------------------------
-
-def file_uri(path: Path) -> str:
-    return path.resolve().as_uri()
-
-
-class SafeDocuments(Mapping[str, Any]):
-    """``doc()``'s view of the world: local files inside the allowed folders, parsed safely."""
-
-    def __init__(self, allowed: list[Path], fixed: dict[str, Any] | None = None) -> None:
-        self.allowed = [folder.resolve() for folder in allowed]
-        self.fixed = dict(fixed or {})
-        self._loaded: dict[str, Any] = {}
-        self.refusals: list[str] = []
-
-    def __getitem__(self, uri: str) -> Any:
-        if uri in self.fixed:
-            return self.fixed[uri]
-        if uri in self._loaded:
-            found = self._loaded[uri]
-            if found is None:
-                raise KeyError(uri)
-            return found
-        self._loaded[uri] = None
-        parts = urlsplit(uri)
-        if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
-            self._refuse(f"{uri} is not a local file (nothing is fetched from the network)")
-        path = Path(unquote(parts.path)).resolve()
-        if not any(path == folder or folder in path.parents for folder in self.allowed):
-            self._refuse(f"{path} is outside the folders of the schema and the document")
-        if not path.is_file():
-            self._refuse(f"{path} does not exist")
-        if path.stat().st_size > MAX_DOCUMENT_BYTES:
-            self._refuse(f"{path} is larger than {MAX_DOCUMENT_BYTES >> 20} MB")
-        parser = etree.XMLParser(resolve_entities=False, load_dtd=False, no_network=True)
-        try:
-            tree = etree.parse(str(path), parser)
-        except (etree.XMLSyntaxError, OSError) as error:
-            self._refuse(f"{path} could not be read as XML: {error}")
-        found = elementpath.get_node_tree(tree, uri=uri)
-        self._loaded[uri] = found
-        return found
-
-    def _refuse(self, reason: str) -> None:
-        self.refusals.append(reason)
-        raise KeyError(reason)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.fixed)
-
-    def __len__(self) -> int:
-        return len(self.fixed)
-
-    def __contains__(self, uri: object) -> bool:
-        try:
-            self[uri]  # type: ignore[index]
-        except KeyError:
-            return False
-        return True
 
 
 class SchematronParser(XPath31Parser):

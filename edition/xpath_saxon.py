@@ -18,6 +18,7 @@ produces 100,001 items, not ten million.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import threading
@@ -40,8 +41,23 @@ except ImportError:  # pragma: no cover - exercised only on installs without sax
     saxonche = None
 
 
+#: SaxonC is a GraalVM native image that reserves about 32 GiB of address space for its heap when
+#: it starts; under a smaller limit (``ulimit -v``, a memory-capped sandbox) it cannot start and
+#: ends the whole process ("graal_create_isolate error"), so the elementpath engine answers there.
+ADDRESS_SPACE_NEEDED = 40 * 1024**3
+
+
 def available() -> bool:
-    return saxonche is not None
+    """Saxon is installed and can start in this process."""
+    if saxonche is None:
+        return False
+    try:
+        import resource
+
+        soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    except (ImportError, OSError, ValueError):  # pragma: no cover - not POSIX
+        return True
+    return soft == resource.RLIM_INFINITY or soft >= ADDRESS_SPACE_NEEDED
 
 
 class SaxonError(Exception):
@@ -104,21 +120,34 @@ class _Tree:
         root = tree.getroot()
         prolog = list(reversed(list(root.itersiblings(preceding=True))))
         epilog = list(root.itersiblings())
-        # the lxml tree's own serialization: no DOCTYPE (so no entity Saxon would expand
-        # that lxml kept unexpanded), the same nodes as lxml holds
-        text = "".join(etree.tostring(node, encoding="unicode", with_tail=False)
-                       for node in (*prolog, root, *epilog))
         self.top = (*prolog, root, *epilog)
         self.tree = tree
+        self._by_id: dict[str, Any] | None = None
+        self._position: dict[int, int] | None = None
+        self._nodes: Any = None
+        self.xdm: Any = None
+        file = _plain_file(document)
+        if file is not None:
+            # Saxon reads the file itself: twice as fast as from a string; the node counts
+            # are checked when the trees are paired (_map), and a difference falls back here
+            with _quiet(), contextlib.suppress(saxonche.PySaxonApiError):
+                self.xdm = _processor().parse_xml(xml_file_name=file)
+        if self.xdm is None:
+            self._parse_serialization()
+
+    def _parse_serialization(self) -> None:
+        # the lxml tree's own serialization: no DOCTYPE (so no entity Saxon would expand
+        # that lxml kept unexpanded), the same nodes as lxml holds
+        text = "".join(etree.tostring(node, encoding="unicode", with_tail=False) for node in self.top)
         with _quiet():
             try:
                 self.xdm = _processor().parse_xml(xml_text=text)
             except saxonche.PySaxonApiError as error:
                 raise SaxonError(f"Saxon cannot read this document: {_message(error)}", static=False,
                                  document=True) from None
-        self._by_id: dict[str, Any] | None = None
-        self._position: dict[int, int] | None = None
-        self._nodes: Any = None
+        self.from_file = False
+
+    from_file = True
 
     def _map(self) -> None:
         """Pair Saxon's nodes with lxml's: both trees hold the same nodes in the same
@@ -128,6 +157,10 @@ class _Tree:
         self._nodes = probe.evaluate("/descendant-or-self::node()")
         ids = str(probe.evaluate_single("string-join(/descendant-or-self::node() ! generate-id(.), ' ')")).split(" ")
         order = _number_nodes(self.tree, self.top)
+        if len(ids) != len(order) and self.from_file:  # the file is not what lxml holds (an xi:include…)
+            self._parse_serialization()
+            self._map()
+            return
         if len(ids) != len(order):
             raise SaxonError(f"Saxon's tree of this document has {len(ids)} nodes and lxml's {len(order)}",
                              static=False, document=True)
@@ -171,6 +204,22 @@ def _number_nodes(tree: etree._ElementTree, top: tuple[Any, ...]) -> list[Any]:
     for node in top:
         add(node)
     return order
+
+
+def _plain_file(document: Document) -> str | None:
+    """The file a large document was read from, when Saxon may read it itself: unchanged since,
+    no DOCTYPE (no DTD to fetch, no entity to expand) and nothing included into lxml's tree."""
+    origin = document._origin
+    if origin is None or document.origins or document.tree.docinfo.doctype:
+        return None
+    file, *identity = origin
+    try:
+        info = os.stat(file)
+    except OSError:
+        return None
+    if [info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns] != identity:
+        return None
+    return str(file)
 
 
 _TREES: weakref.WeakKeyDictionary[Document, _Tree] = weakref.WeakKeyDictionary()

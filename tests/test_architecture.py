@@ -48,8 +48,6 @@ PENDING_CYCLES: dict[frozenset[str], str] = {
         "included files with document.parse/read_source: the safe parser belongs below both (document.py)",
     frozenset({"edition.query", "edition.query_output", "edition.queries"}):
         "query_output formats FileResult/NamedQuery and calls queries.group_hits (query split, issue 19/21)",
-    frozenset({"edition.schematron", "edition.schematron_run"}):
-        "Schematron.run imports schematron_run, which imports Schematron's records (issue 22 at work)",
     frozenset({"edition.transforms.html", "edition.transforms.indexes"}):
         "indexes imports html.safe_id: it belongs in transforms/reader.py (html.py split)",
 }
