@@ -12,7 +12,8 @@ schema, phase, pattern and rule level, abstract rules (``extends rule``) and abs
 in messages, ``diagnostics`` and ``properties``, ``@role``/``@flag`` as severities, and the
 XSLT functions a schema declares (:mod:`edition.schematron_xslt`).  What cannot be honoured is
 refused with :class:`SchematronError` (E0705) naming the construct and its place: never
-silently skipped.  Evaluation is in :mod:`edition.schematron_run`.
+silently skipped.  The records are in :mod:`edition.schematron_model`, evaluation in
+:mod:`edition.schematron_run`.
 """
 
 from __future__ import annotations
@@ -106,6 +107,7 @@ class _Compiler:
         self.files: dict[int, str] = {}  # id(element) -> file it came from (kept alive in self.keep)
         self.keep: list[etree._Element] = []
         self.folders: list[Path] = []
+        self.let_files: dict[str, str] = {}
 
     def file_of(self, element: etree._Element) -> str:
         while element is not None:
@@ -216,7 +218,8 @@ class _Compiler:
             default_phase=root.get("defaultPhase", ""),
             diagnostics={d.get("id", ""): self._message(d) for d in root.iter(_sch("diagnostic"))},
             properties={p.get("id", ""): self._message(p) for p in root.iter(_sch("property"))},
-            functions=functions, parser=self.parser, source=root.getroottree(), folders=self.folders)
+            functions=functions, parser=self.parser, source=root.getroottree(), folders=self.folders,
+            let_files=self.let_files)
 
     def _owner(self, element: etree._Element) -> str:
         while element is not None and etree.QName(element).localname not in ("function", "template", "variable"):
@@ -249,6 +252,7 @@ class _Compiler:
                 raise _refuse(f"let {let.get('name')} has content instead of @value; only @value is supported",
                               self.file_of(let), let)
             lets.append((let.get("name", ""), self._expression(let.get("value"), let)))
+            self.let_files.setdefault(let.get("name", ""), self.file_of(let))
         return lets
 
     def _instantiate(self, element: etree._Element, abstract: dict[str | None, etree._Element]) -> etree._Element:

@@ -99,6 +99,8 @@ class SchematronModel:
     parser: Any
     source: etree._ElementTree
     folders: list[Path]
+    #: The file each schema-level let comes from (an extended or included schema's).
+    let_files: dict[str, str] = field(default_factory=dict)
 
     def active_patterns(self, phase: str | None) -> tuple[list[Pattern], list[tuple[str, Any]]]:
         """The patterns (and the phase's lets) of ``phase``; ``#ALL`` or None: the default phase or all."""

@@ -555,6 +555,7 @@ def _error_findings(state: _Run) -> list[Finding]:
                                                                f"evaluated: {message}{more}")
         found.append(_plain(located))
     for name, message in state.failed.items():
-        found.append(_plain(Diagnostic.make("E0706", f"let ${name} of {state.schema.path} could not be "
-                                                     f"evaluated: {message}", path=state.document.path)))
+        origin = state.schema.let_files.get(name, state.schema.path)
+        found.append(_plain(Diagnostic.make("E0706", f"let ${name} of {origin} could not be evaluated: {message}",
+                                            path=state.document.path)))
     return found

@@ -304,6 +304,34 @@ def optimise(token: Any, index_of: Callable[[], NodeIndex | None], namespaces: M
         _index_double_slash(token, index_of, namespaces)
     elif token.symbol in ("<<", ">>") and len(token) == 2:
         _order_by_position(token, index_of)
+    elif token.symbol == "to" and len(token) == 2:
+        _bounded_range(token)
+
+
+#: The longest ``a to b`` a test may make: the budget ticks on node walks, and a range of
+#: numbers walks none.
+MAX_RANGE = 10_000_000
+
+
+def _bounded_range(token: Any) -> None:
+    original_evaluate, original_select = token.evaluate, token.select
+
+    def check(self: Any, context: Any) -> None:
+        low, high = (self[n].evaluate(copy(context)) for n in (0, 1))
+        low, high = (v[0] if isinstance(v, list) and len(v) == 1 else v for v in (low, high))
+        if isinstance(low, int) and isinstance(high, int) and high - low >= MAX_RANGE:
+            raise SchematronLimit(f"the range {low} to {high} has more than {MAX_RANGE:,} numbers")
+
+    def evaluate(self: Any, context: Any = None) -> Any:
+        check(self, context)
+        return original_evaluate(context)
+
+    def select(self: Any, context: Any = None) -> Iterator[Any]:
+        check(self, context)
+        yield from original_select(context)
+
+    token.evaluate = MethodType(evaluate, token)
+    token.select = MethodType(select, token)
 
 
 def _order_by_position(token: Any, index_of: Callable[[], NodeIndex | None]) -> None:

@@ -229,7 +229,8 @@ def fonts_of(pdf: pypdf.PdfReader) -> dict[str, bool]:
 def test_fonts_are_embedded(memo_pdf: bytes) -> None:
     fonts = fonts_of(reader(memo_pdf))
     assert fonts and all(fonts.values()), fonts
-    assert any("Liberation-Serif" in name for name in fonts), fonts
+    # WeasyPrint names it Liberation-Serif, Typst by its PostScript name LiberationSerif
+    assert any("Liberation-Serif" in name or "LiberationSerif" in name for name in fonts), fonts
 
 
 def test_the_running_heads_and_page_numbers(memo_pages: list[str]) -> None:

@@ -162,7 +162,7 @@ def test_documents_through_typst_when_asked(memo_path: Path, tmp_path: Path) -> 
     assert "Citation" in pages[0] and "Foreign Relations of the United States" in pages[0]
     assert not re.match(r"\d", pages[0])  # the front page has no running head
     body = " ".join(pages[1:])
-    assert "Herter0" in body and "0 Source: Department of State" in body
+    assert "Herter0" in body and "0. Source: Department of State" in body
     assert "a that] wait in the original" in body  # the correction's lettered note
     assert "594" in body  # the printed volume's page in the margin
     assert "<pdfuaid:part>1</pdfuaid:part>" in reader.trailer["/Root"]["/Metadata"].get_object().get_data().decode()

@@ -33,6 +33,11 @@ from edition.query import (
     run_files,
 )
 
+
+@pytest.fixture(autouse=True)
+def _from_the_checkout(in_repo: Path) -> None:
+    """These tests name the memo as a user of this checkout would (``tei/…``)."""
+
 PERSON_MENTIONS = [  # the memo's text: (ref, name, authority pointer)
     ("d300", "Cumming", "#p_CHSJ1"),
     ("d300", "Herter", "#p_HCA1"),

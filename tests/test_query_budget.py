@@ -8,6 +8,7 @@ import io
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -17,6 +18,11 @@ from edition.document import load
 from edition.query import Query, QueryBudgetError, QueryRefusedError, default_engine
 from edition.query_guard import REFUSED, refused_functions
 from edition.query_output import csv_cell
+
+
+@pytest.fixture(autouse=True)
+def _from_the_checkout(in_repo: Path) -> None:
+    """These tests name the memo as a user of this checkout would (``tei/…``)."""
 
 ENGINES = ["saxon", "elementpath"]
 

@@ -174,6 +174,12 @@ def test_an_expensive_everywhere_context_stops_at_the_time_limit() -> None:
     assert "took longer than its limit of 1 s" in next(m for _, c, m in found if c == "E0707")
 
 
+def test_a_huge_range_is_refused_before_it_is_made() -> None:
+    found = findings("huge-range.sch")
+    assert [code for _, code, _ in found] == ["E0707"]
+    assert "the range 1 to 10000000000 has more than 10,000,000 numbers" in found[0][2]
+
+
 # -- selection: xml-model, TEI constraints, the CLI ----------------------------------------
 
 def test_xml_model_names_a_schematron() -> None:
@@ -186,6 +192,11 @@ def test_xml_model_names_a_schematron() -> None:
     assert not list(iter_schematron_problems(document, SchematronOptions(enabled=False)))
 
 
+def test_xml_model_names_the_schematron_embedded_in_a_grammar() -> None:
+    found = list(iter_schematron_problems(load(FIXTURES / "with-rng-model.xml"), SchematronOptions()))
+    assert [(d.code, d.line, d.message) for d in found] == [("E0701", 14, "Embedded: short head Model")]
+
+
 def test_tei_constraints_from_p5subset() -> None:
     document = load(FIXTURES / "tei-constraint.xml")
     found = list(iter_schematron_problems(document, SchematronOptions(tei_constraints=True)))
@@ -193,6 +204,18 @@ def test_tei_constraints_from_p5subset() -> None:
         ("E0701", 12, "The @generatedBy attribute is for use within a <post> element.")]
     assert found[0].pattern == "att.cmc-generatedBy-constraint-CMC_generatedBy_within_post"  # type: ignore[attr-defined]
     assert not list(iter_schematron_problems(load(DOC), SchematronOptions(tei_constraints=True)))
+
+
+def test_cli_tei_all_runs_the_tei_constraints_that_jing_does_not() -> None:
+    runner = CliRunner()
+    fixture = str(FIXTURES / "tei-constraint.xml")
+    result = runner.invoke(cli, ["validate", "--tei-all", "--no-rules", fixture])
+    assert result.exit_code == 1
+    assert "tei-constraint.xml:12:7: error E0701: The @generatedBy attribute is for use within a <post> element." \
+        in result.output
+    # the grammar alone (tei_all.rng, as jing checks it) accepts the file
+    result = runner.invoke(cli, ["validate", "--tei-all", "--no-rules", "--no-schematron", fixture])
+    assert result.exit_code == 0 and "E0701" not in result.output
 
 
 def test_cli_schematron_phase_formats_and_exit_codes() -> None:

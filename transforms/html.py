@@ -680,7 +680,8 @@ class HtmlWriter(Writer[str]):
         state["mentions"].append([key, anchor])
         classes = (*classes, kind)
         if state["link"]:
-            return f'<span id="{anchor}" class="{_classes(classes)}"{self._lang(node)}>{self._phrase(ctx, content)}</span>'
+            phrase = self._phrase(ctx, content)
+            return f'<span id="{anchor}" class="{_classes(classes)}"{self._lang(node)}>{phrase}</span>'
         # a volume's indexes are split by initial: the link goes straight to the entry's page
         page = entry_page(kind, state["entries"][key][1], bool(ctx.options.get("volume")))
         href = f"{ctx.options.get('root', '')}{page}#{attribute(safe_id(key))}"
@@ -691,7 +692,8 @@ class HtmlWriter(Writer[str]):
         when = _valid_when(node.get("when"))
         if when:
             extra = f' datetime="{when}"'
-            return f'{self._open(ctx, node, "time", ("date", *model.classes), extra=extra)}{self._phrase(ctx, content)}</time>'
+            opening = self._open(ctx, node, "time", ("date", *model.classes), extra=extra)
+            return f"{opening}{self._phrase(ctx, content)}</time>"
         return f"{self._open(ctx, node, 'span', ('date', *model.classes))}{self._phrase(ctx, content)}</span>"
 
     def figure(self, ctx: Context, node: etree._Element, model: Model, content: Content) -> str:
@@ -700,7 +702,8 @@ class HtmlWriter(Writer[str]):
         described = plain(node)
         label = "[Figure" + (f": {described}" if described else "") + "]"
         if self._phrasing(ctx) or node.tag == tei("graphic"):
-            return f"{self._open(ctx, node, 'span', ('figure', *model.classes))}{escape(label) if not len(node) else self._phrase(ctx, content)}</span>"
+            shown = escape(label) if not len(node) else self._phrase(ctx, content)
+            return f"{self._open(ctx, node, 'span', ('figure', *model.classes))}{shown}</span>"
         return f"{self._open(ctx, node, 'figure', ('figure', *model.classes))}{content() or escape(label)}</figure>"
 
     def gap(self, ctx: Context, node: etree._Element, model: Model, content: Content) -> str:

@@ -567,27 +567,25 @@ class PdfWriter(Writer[str]):
                                           "title": prepared.info["title"], **prepared.edition_record(),
                                           "print_chapters": list(options.get("chapters") or ())},
                                   diagnostics=diagnostics)
-            if str(options.get("pdf_engine") or "").lower() == "typst" and not prepared.ctx.state["resources"]:
-                # asked for: a unit without images through Typst, ten times WeasyPrint's speed
-                # (transforms/pdf_book.py); by default the documents' PDFs stay WeasyPrint's (README)
-                try:
-                    rendered = self._typeset(prepared, options, variant)
-                except Exception as error:  # typst.TypstError and whatever its binding raises
-                    diagnostics.append(document.diagnostic(unit, "E0603", f"Typst could not set the PDF "
-                                       f"({type(error).__name__}: {error}); the other outputs are unaffected"))
-                    return UnitResult(diagnostics=diagnostics)
-            else:
-                try:
-                    with time_budget(budget):
+            # a unit without images goes through Typst when the engine allows (transforms/pdf_book.py:
+            # ten times WeasyPrint's speed); the time budget holds for both (Typst's native layout is
+            # not interrupted, but its result is dropped as soon as it returns past the budget)
+            engine = "Typst" if not prepared.ctx.state["resources"] and self.book_engine(
+                options, [], variant) == "typst" else "WeasyPrint"
+            try:
+                with time_budget(budget):
+                    if engine == "Typst":
+                        rendered = self._typeset(prepared, options, variant)
+                    else:
                         rendered = render_pdf(prepared.page, build, variant)
-                except PrintTimeout:
-                    diagnostics.append(document.diagnostic(unit, "W0608", f"the PDF of this unit took more than "
-                                       f"{budget:g} s and was abandoned; the other outputs and documents are built"))
-                    return UnitResult(diagnostics=diagnostics)
-                except Exception as error:  # WeasyPrint has no exception root of its own
-                    diagnostics.append(document.diagnostic(unit, "E0603", f"WeasyPrint could not render the "
-                                       f"PDF ({type(error).__name__}: {error}); the other outputs are unaffected"))
-                    return UnitResult(diagnostics=diagnostics)
+            except PrintTimeout:
+                diagnostics.append(document.diagnostic(unit, "W0608", f"the PDF of this unit took more than "
+                                   f"{budget:g} s and was abandoned; the other outputs and documents are built"))
+                return UnitResult(diagnostics=diagnostics)
+            except Exception as error:  # neither engine has an exception root of its own
+                diagnostics.append(document.diagnostic(unit, "E0603", f"{engine} could not render the "
+                                   f"PDF ({type(error).__name__}: {error}); the other outputs are unaffected"))
+                return UnitResult(diagnostics=diagnostics)
             diagnostics.extend(self._resource_diagnostics(prepared.ctx, rendered))
             reported = rendered.refused + rendered.missing
             for message in dict.fromkeys(rendered.warnings):

@@ -72,10 +72,13 @@ def _string(value: str) -> str:
 
 
 _PREAMBLE = r"""
-#let pbn(n) = context {
-  let x = here().position().x
-  box(place(dx: MARGIN-LEFT - x - 0.5in, dy: 0.1em, text(size: 7pt, fill: luma(80), n)))
-}
+#let margin-numbers = MARGIN-MODE
+#let pbn(n) = if margin-numbers == "inline" {
+  context {
+    let x = here().position().x
+    box(place(dx: MARGIN-LEFT - x - 0.5in, dy: 0.1em, text(size: 7pt, fill: luma(80), n)))
+  }
+} else [#metadata(n) <pb>]
 #let nofn(b) = {
   if b.has("children") { b.children.filter(c => c.func() != footnote).join() }
   else if b.func() == footnote { [] } else { b }
@@ -102,15 +105,28 @@ _PREAMBLE = r"""
     }
   },
   footer: none,
+  // a document's PDF: the printed volume's page numbers drawn over the page, beside the line of their
+  // break, so that they follow the page's text rather than interrupt it (the book draws them inline:
+  // a query of every break on each of 800 pages would double its layout time)
+  foreground: if margin-numbers == "page" { context {
+    let number = here().page()
+    for found in query(<pb>).filter(m => m.location().page() == number) {
+      let at = found.location().position()
+      place(top + left, dx: MARGIN-LEFT - 0.5in, dy: at.y + 0.1em, text(size: 7pt, fill: luma(80), found.value))
+    }
+  } },
 )
-#set text(font: ("Liberation Serif", "DejaVu Serif"), size: SIZE, lang: LANG)
+// no hyphenation, as the documents' CSS (hyphens: manual): a word is never cut at a line's end
+#set text(font: ("Liberation Serif", "DejaVu Serif"), size: SIZE, lang: LANG, hyphenate: false)
 #set par(justify: true, leading: 0.55em, spacing: 0.75em)
 #set footnote.entry(separator: line(length: 30%, stroke: 0.5pt), gap: 0.4em)
 #show footnote.entry: set text(size: 8.5pt)
 // the note's mark in the note is set on the line, before its text, as the documents' PDFs have it
 #show footnote.entry: it => {
   let mark = numbering(it.note.numbering, ..counter(footnote).at(it.note.location()))
-  [#link(it.note.location(), mark) #it.note.body]
+  // a source note "0. ", a lettered textual note (its mark set in italics) "a "
+  let after = if type(mark) == str { ". " } else { " " }
+  [#link(it.note.location(), mark)#after#it.note.body]
 }
 #show heading: it => {
   set par(justify: false)
@@ -124,14 +140,15 @@ _PREAMBLE = r"""
 """
 
 
-def _preamble(info: dict[str, Any], page_size: str) -> str:
+def _preamble(info: dict[str, Any], page_size: str, margin_numbers: str = "inline") -> str:
     width, height, (top, right, bottom, left), size = _PAGES.get(page_size, _PAGES["frus"])
     authors = ", ".join(_string(a) for a in info["authors"])
     keywords = ", ".join(_string(k) for k in info["keywords"])
     description = f"description: {_string(info['subject'])}, " if info.get("subject") else ""
     document = (f"#set document(title: {_string(info['title'])}, author: ({authors}{',' if authors else ''}), "
                 f"{description}keywords: ({keywords}{',' if keywords else ''}), date: none)\n")
-    replaced = (_PREAMBLE.replace("MARGIN-LEFT", left).replace("WIDTH", width).replace("HEIGHT", height)
+    replaced = (_PREAMBLE.replace("MARGIN-MODE", _string(margin_numbers))
+                .replace("MARGIN-LEFT", left).replace("WIDTH", width).replace("HEIGHT", height)
                 .replace("MT", top).replace("MR", right).replace("MB", bottom).replace("ML", left)
                 .replace("SIZE", size).replace("LANG", _string(info.get("lang") or "en"))
                 .replace("VOLUME", "#" + _string(info.get("volume") or info["title"])))
@@ -289,12 +306,15 @@ class _Converter:
     def inline(self, element: etree._Element) -> str:
         tag, classes = element.tag, self.classes(element)
         if classes & {"fn", "tn"}:
-            mark = element.get("data-n") or "*"
+            mark = _string(element.get("data-n") or "*")
             body = self.inline_children(element).strip()
-            return f"#footnote(numbering: _ => {_string(mark)})[{body}]"
+            if "tn" in classes:  # the edition's own lettered notes: the mark in italics
+                return f"#footnote(numbering: _ => emph({mark}))[{body}]"
+            return f"#footnote(numbering: _ => {mark})[{body}]"
         if "pb" in classes:
             number = element.get("data-n") or ""
-            return "#box[#text(size: 0.8em)[|]]" + (f"#pbn[{_text(number)}]" if number else "")
+            # a thin space after the bar, as the documents' CSS sets it
+            return "#box[#text(size: 0.8em)[|]]\u2009" + (f"#pbn[{_text(number)}]" if number else "")
         if tag == "br":
             return "#linebreak()"
         if tag == "img":
@@ -339,7 +359,8 @@ def _front(front_html: str) -> str:
             parts.append(converter.inline_children(element))
         elif element.tag == "li":
             parts.append(f"- {converter.inline_children(element)}")
-    return "\n\n".join(parts)
+    # the front page is set ragged and unhyphenated: its title and citation read whole
+    return "#[\n#set text(hyphenate: false)\n#set par(justify: false)\n" + "\n\n".join(parts) + "\n]"
 
 
 def book_source(units: list[dict[str, Any]], info: dict[str, Any], front: str, page_size: str) -> str:
@@ -362,7 +383,7 @@ def book_source(units: list[dict[str, Any]], info: dict[str, Any], front: str, p
 
 def unit_source(body: str, front: str, info: dict[str, Any], page_size: str) -> str:
     """The Typst source of one unit's PDF: its front page, then the document."""
-    return "\n\n".join([_preamble(info, page_size), _front(front), "#pagebreak(weak: true)",
+    return "\n\n".join([_preamble(info, page_size, "page"), _front(front), "#pagebreak(weak: true)",
                          _Converter(1).convert(body)]) + "\n"
 
 
