@@ -567,11 +567,11 @@ class PdfWriter(Writer[str]):
                                           "title": prepared.info["title"], **prepared.edition_record(),
                                           "print_chapters": list(options.get("chapters") or ())},
                                   diagnostics=diagnostics)
-            # a unit without images goes through Typst when the engine allows (transforms/pdf_book.py:
+            # with pdf_engine="typst", a unit without images goes through Typst (transforms/pdf_book.py:
             # ten times WeasyPrint's speed); the time budget holds for both (Typst's native layout is
             # not interrupted, but its result is dropped as soon as it returns past the budget)
-            engine = "Typst" if not prepared.ctx.state["resources"] and self.book_engine(
-                options, [], variant) == "typst" else "WeasyPrint"
+            engine = "Typst" if not prepared.ctx.state["resources"] and str(
+                options.get("pdf_engine") or "").lower() == "typst" else "WeasyPrint"
             try:
                 with time_budget(budget):
                     if engine == "Typst":

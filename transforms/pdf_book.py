@@ -400,7 +400,11 @@ def compile_source(source: str, variant: str | None) -> bytes:
     import typst
 
     compiler = _COMPILER.get("compiler")
-    if compiler is None or _COMPILER.get("pid") != os.getpid():
+    if compiler is not None and _COMPILER.get("pid") != os.getpid():
+        # forked from a process that ran Typst: its thread pool did not survive the fork, and
+        # using Typst here could wait forever on it; a fresh process is safe
+        return compile_apart(source, variant)
+    if compiler is None:
         # its root, where Typst may read files, is a folder removed at once: nothing can be read
         root = tempfile.mkdtemp(prefix="edition-typst-")
         try:
