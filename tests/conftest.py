@@ -27,7 +27,7 @@ def pytest_configure(config: pytest.Config) -> None:
     import edition
 
     imported = Path(edition.__file__).resolve()
-    if imported.is_relative_to(REPO):
+    if imported.is_relative_to(REPO / "edition") or "site-packages" not in imported.parts:
         raise pytest.UsageError(f"EDITION_TEST_INSTALLED=1 but edition was imported from the checkout "
                                 f"({imported}); install the wheel (EDITION_INSTALL=wheel ./install.sh)")
     os.chdir(tempfile.mkdtemp(prefix="edition-tests-"))
