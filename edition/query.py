@@ -569,7 +569,14 @@ def watch_query(plan: Plan, output_format: str, timeout: float, memory_mb: float
     if timeout or memory_mb:
         # the caller ends the watch when the run ends: a library or test process lives on after
         # the query, and must not be stopped by a watch meant for the query alone
-        unwatch = query_guard.watchdog(timeout, memory_mb, stop)
+        def last_words(reason: str) -> tuple[str, str]:
+            """What the hard stop prints (from outside the interpreter, so made now): the
+            diagnostic only; stdout may then end inside the JSON array of hits."""
+            diagnostic = Diagnostic.make(
+                "E0504", f"{reason}; the query was stopped (expression {plan.expression!r})", path="<expression>")
+            return "", str(diagnostic)
+
+        unwatch = query_guard.watchdog(timeout, memory_mb, stop, last_words)
 
         def end() -> None:
             unwatch()

@@ -16,12 +16,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import faulthandler
 import os
 import re
+import subprocess
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
+from typing import Any
 
 __all__ = ["REFUSED", "MAX_NESTING", "refused_functions", "invalid_character", "nesting_depth", "watchdog",
            "DEFAULT_TIMEOUT", "DEFAULT_LIMIT", "DEFAULT_MEMORY_MB"]
@@ -135,9 +139,21 @@ def _resident_mb() -> float:
         return 0.0
 
 
-def watchdog(timeout: float, memory_mb: float, stop: Callable[[str], None]) -> Callable[[], None]:
+#: Seconds past the time budget after which a run that the watch thread could not stop (an engine
+#: evaluating in native code holds the interpreter) is ended from outside the interpreter.
+HARD_STOP_GRACE = 1.0
+_DEVNULL: list[Any] = []
+
+
+def watchdog(timeout: float, memory_mb: float, stop: Callable[[str], None],
+             last_words: Callable[[str], tuple[str, str]] | None = None) -> Callable[[], None]:
     """Watch the run from a thread; when it has run ``timeout`` seconds or holds more than
     ``memory_mb`` MB, call ``stop(reason)`` (which reports) and end the process with exit 1.
+
+    Saxon evaluates in native code without letting the watch thread run, so the time budget
+    is also kept from outside the interpreter: a small shell process prints ``last_words``
+    (stdout, stderr) at ``timeout`` + :data:`HARD_STOP_GRACE`, and faulthandler's C watch
+    thread, which needs no interpreter lock, ends the process with exit 1 just after.
     Returns a function that ends the watch."""
     done = threading.Event()
     start = time.monotonic()
@@ -159,4 +175,31 @@ def watchdog(timeout: float, memory_mb: float, stop: Callable[[str], None]) -> C
 
     thread = threading.Thread(target=watch, name="query-watchdog", daemon=True)
     thread.start()
-    return done.set
+    sleeper = _hard_stop(timeout, last_words) if timeout and last_words is not None else None
+
+    def end() -> None:
+        done.set()
+        if sleeper is not None:
+            faulthandler.cancel_dump_traceback_later()
+            with contextlib.suppress(OSError):
+                sleeper.kill()
+                sleeper.wait(timeout=5)
+
+    return end
+
+
+def _hard_stop(timeout: float, last_words: Callable[[str], tuple[str, str]]) -> subprocess.Popen[bytes] | None:
+    reason = f"the query ran longer than its time budget of {timeout:g} s (--timeout)"
+    out, err = last_words(reason)
+    try:
+        sleeper = subprocess.Popen(
+            ["/bin/sh", "-c", 'sleep "$1"; kill -0 "$2" 2>/dev/null || exit 0; printf "%s\\n" "$3" >&2; '
+             '[ -z "$4" ] || printf "%s\\n" "$4"', "edition-query-watch", f"{timeout + HARD_STOP_GRACE:.3f}",
+             str(os.getpid()), err, out],
+            stdin=subprocess.DEVNULL, start_new_session=True)
+    except OSError:  # no shell: the watch thread alone keeps the budget
+        return None
+    if not _DEVNULL:
+        _DEVNULL.append(open(os.devnull, "w"))  # noqa: SIM115 - kept open for the C thread
+    faulthandler.dump_traceback_later(timeout + HARD_STOP_GRACE + 0.3, exit=True, file=_DEVNULL[0])
+    return sleeper

@@ -110,15 +110,28 @@ def test_limit_cuts_the_result_and_says_so(memo):
         Query("1 to 10", limit=3)(memo)
 
 
+RUNAWAY = "count(for $a in 1 to 100000, $b in 1 to 100000 return if (($a + $b) mod 7 = 0) then 1 else ())"
+
+
 def test_timeout_stops_a_runaway_query(memo_path):
-    """A real process: the watchdog ends it with E0504 and exit 1, stdout still valid JSON."""
-    command = [sys.executable, "-m", "edition", "query", "--timeout", "2", "--format", "json",
-               "count((1 to 100000000) ! (. * 2))", str(memo_path)]
+    """A real process: the watch thread ends it with E0504 and exit 1, stdout still valid JSON."""
+    command = [sys.executable, "-P", "-m", "edition", "query", "--engine", "elementpath", "--timeout", "2",
+               "--format", "json", RUNAWAY, str(memo_path)]
     done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 1
     assert "E0504" in done.stderr and "time budget" in done.stderr and "Traceback" not in done.stderr
     records = json.loads(done.stdout)
     assert records[-1]["error"]["code"] == "E0504" if isinstance(records, list) else records["error"]
+
+
+def test_timeout_stops_saxon_evaluating_in_native_code(memo_path):
+    """Saxon holds the interpreter while it evaluates: the hard stop ends the run from outside it."""
+    command = [sys.executable, "-P", "-m", "edition", "query", "--engine", "saxon", "--timeout", "2",
+               RUNAWAY, str(memo_path)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 1
+    assert done.stderr.count("E0504") == 1 and "time budget of 2 s" in done.stderr
+    assert "Traceback" not in done.stderr and "Timeout (" not in done.stderr
 
 
 def test_memory_budget_stops_a_growing_query(memo_path):

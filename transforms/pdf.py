@@ -246,8 +246,12 @@ MAX_SVG_DEPTH = 64
 MAX_SVG_DRAWN = 100_000
 
 
-class PrintTimeout(Exception):
-    """A unit's PDF went over its time budget."""
+class PrintTimeout(BaseException):
+    """A unit's PDF went over its time budget.
+
+    A BaseException, as KeyboardInterrupt is: raised by a timer signal anywhere inside the
+    renderer, it must not be swallowed by a library's ``except Exception`` (a WeasyPrint layout
+    then finished past its budget)."""
 
 
 def _timeout(number: int, frame: Any) -> None:
