@@ -20,6 +20,7 @@ import contextlib
 import faulthandler
 import os
 import re
+import signal
 import subprocess
 import sys
 import threading
@@ -181,8 +182,11 @@ def watchdog(timeout: float, memory_mb: float, stop: Callable[[str], None],
         done.set()
         if sleeper is not None:
             faulthandler.cancel_dump_traceback_later()
+            # the whole group: the shell's `sleep` child holds the inherited stderr, and a caller
+            # reading this process's output to its end would wait for it
             with contextlib.suppress(OSError):
-                sleeper.kill()
+                os.killpg(sleeper.pid, signal.SIGKILL)
+            with contextlib.suppress(OSError, subprocess.TimeoutExpired):
                 sleeper.wait(timeout=5)
 
     return end
@@ -196,7 +200,7 @@ def _hard_stop(timeout: float, last_words: Callable[[str], tuple[str, str]]) -> 
             ["/bin/sh", "-c", 'sleep "$1"; kill -0 "$2" 2>/dev/null || exit 0; printf "%s\\n" "$3" >&2; '
              '[ -z "$4" ] || printf "%s\\n" "$4"', "edition-query-watch", f"{timeout + HARD_STOP_GRACE:.3f}",
              str(os.getpid()), err, out],
-            stdin=subprocess.DEVNULL, start_new_session=True)
+            stdin=subprocess.DEVNULL, stdout=None if out else subprocess.DEVNULL, start_new_session=True)
     except OSError:  # no shell: the watch thread alone keeps the budget
         return None
     if not _DEVNULL:

@@ -34,3 +34,14 @@ def test_the_watch_ends_when_the_query_fails() -> None:
     for thread in _watches()[before:]:
         thread.join(timeout=5)
     assert len(_watches()) == before
+
+
+def test_nothing_of_the_watch_outlives_the_command() -> None:
+    """The hard stop's shell (and its `sleep`) go with the command: a caller that reads the
+    command's output to its end is not kept waiting for the budget to run out."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-P", "-m", "edition", "query", "--timeout", "600", "--count",
+                           "//persName", str(MEMO)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and done.stdout.startswith("15")
