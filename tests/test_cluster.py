@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import distributed
 import pytest
 
 from edition.build import build
@@ -24,7 +25,6 @@ from edition.cluster import connected
 from edition.diagnostics import EditionError, EditionUsageError
 from edition.incremental import MANIFEST
 
-distributed = pytest.importorskip("distributed", reason="dask.distributed is the cluster extra")
 EDITION = [str(Path(sys.executable).with_name("edition"))]
 FORMATS = ["html", "text", "cite"]
 

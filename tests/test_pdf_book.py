@@ -14,14 +14,12 @@ from io import BytesIO
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
 
-pytest.importorskip("typst", reason="the book's engine (PyPI typst)")
-from pypdf import PdfReader  # noqa: E402
-
-from edition.build import build  # noqa: E402
-from edition.diagnostics import EditionUsageError  # noqa: E402
-from edition.transforms import pdf_book  # noqa: E402
-from edition.transforms.pdf import PdfWriter  # noqa: E402
+from edition.build import build
+from edition.diagnostics import EditionUsageError
+from edition.transforms import pdf_book
+from edition.transforms.pdf import PdfWriter
 
 
 @pytest.fixture(scope="module")

@@ -180,5 +180,4 @@ def test_json_errors_are_json_objects():
 
 
 def test_auto_engine_is_saxon_when_installed():
-    pytest.importorskip("saxonche")
     assert default_engine() == "saxon" and Query("1").engine == "saxon"

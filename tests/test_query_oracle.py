@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import saxonche
 from lxml import etree
 from xpath31_queries import QUERIES
 
@@ -26,8 +27,6 @@ from edition.document import Document, load
 from edition.query import Query
 from edition.query_hits import _Locator
 from edition.query_values import to_json
-
-saxonche = pytest.importorskip("saxonche")
 
 TEI = "http://www.tei-c.org/ns/1.0"
 

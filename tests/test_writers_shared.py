@@ -265,8 +265,9 @@ def test_plain_text_follows_the_same_rules() -> None:
 
 
 def test_the_laid_out_pdf_carries_the_stages_labels(tmp_path: Path) -> None:
-    pypdf = pytest.importorskip("pypdf")
     import io
+
+    import pypdf
 
     document = fixture()
     result = get_writer("pdf")().write_unit(document, document.root.find(tei("text")), {"pdf_variant": "none"})
