@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/print_bench.py              # 1 run per row (FOP alone takes over a minute)
     .venv/bin/python bench/print_bench.py --runs 3 --weasyprint
+    .venv/bin/python bench/print_bench.py --skip-fop   # the book and the document PDFs alone
 
 Rows, each a whole process timed as a user runs it (median of --runs; peak RSS of the
 process tree's largest process, as bench/bench.py measures it):
@@ -12,11 +13,14 @@ process tree's largest process, as bench/bench.py measures it):
 - ours, the book: ``edition build -f pdf --whole-pdf --no-unit-pdfs`` (the print HTML of every
   unit on both cores, then Typst sets the book; PDF/UA-1 tagged), against the goal of half the
   baseline and below 1 GiB;
-- ours, the book through WeasyPrint (``--pdf-engine weasyprint``), with ``--weasyprint`` only
-  (about two minutes): the engine the book had before;
-- ours, the per-document PDFs: ``edition build -f pdf --no-whole-pdf`` on both cores, in
-  seconds per document, against the goal of 0.15 s: through WeasyPrint (the default) and
-  through Typst (``--pdf-engine typst``).
+- ours, the per-document PDFs: ``edition build -f pdf --no-whole-pdf`` with the default engine
+  (Typst for every document without images, in a Typst server per worker) on both cores, in
+  seconds per document, against the goal of 0.15 s;
+- with ``--weasyprint`` only (about two minutes each): the book and the per-document PDFs
+  through WeasyPrint (``--pdf-engine weasyprint``), the engine both had before.
+
+The load average of the machine is printed before and after: the rows are comparable only
+with each other, in the same run.
 
 Needs ../shared (the volume and the stylesheets), saxonche (the bench extra) and fop (install.sh).
 """
@@ -24,12 +28,14 @@ Needs ../shared (the volume and the stylesheets), saxonche (the bench extra) and
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import statistics
 import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench import EDITION, REPO, SHARED, run_once  # noqa: E402
@@ -71,13 +77,34 @@ def pages(pdf: Path) -> int:
     return len(PdfReader(pdf).pages) if pdf.is_file() else 0
 
 
+def producers(pdfs: list[Path]) -> str:
+    """Which engines made these PDFs ("Typst 404" or "Typst 400, WeasyPrint 4")."""
+    try:
+        from pypdf import PdfReader
+    except ImportError:
+        return "?"
+    counts: dict[str, int] = {}
+    for pdf in pdfs:
+        info: Any = PdfReader(pdf).metadata or {}
+        made = f"{info.get('/Creator', '')} {info.get('/Producer', '')}"
+        engine = "Typst" if "Typst" in made else "WeasyPrint" if "WeasyPrint" in made else "other"
+        counts[engine] = counts.get(engine, 0) + 1
+    return ", ".join(f"{engine} {count}" for engine, count in sorted(counts.items()))
+
+
+def load() -> str:
+    return " ".join(f"{value:.1f}" for value in os.getloadavg())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=1)
-    parser.add_argument("--weasyprint", action="store_true", help="also the book through WeasyPrint (~2 min)")
+    parser.add_argument("--weasyprint", action="store_true",
+                        help="also the book and the document PDFs through WeasyPrint (~2 min each)")
     parser.add_argument("--skip-fop", action="store_true", help="no baseline (ratios are not shown)")
     parser.add_argument("--skip-units", action="store_true", help="no per-document PDFs row")
     args = parser.parse_args(argv)
+    started_load = load()
     if not VOLUME.is_file() or not FO_XSL.is_file():
         print(f"needs {VOLUME} and {FO_XSL} (../shared beside the checkout)", file=sys.stderr)
         return 2
@@ -115,14 +142,19 @@ def main(argv: Sequence[str] | None = None) -> int:
                           "weasyprint", "--full", "--out", str(out), str(VOLUME)], args.runs, clean)
             ratio = f"{slow[0] / baseline:.2f}" if baseline else ""
             rows.append((f"ours: the book, WeasyPrint ({pages(book_pdf)} pages)", slow[0], slow[1], ratio, ""))
-        for engine in () if args.skip_units else ("weasyprint", "typst"):
-            units = timed([*EDITION, "build", "-f", "pdf", "--no-whole-pdf", "--pdf-engine", engine, "--full",
+        engines = ("default", "weasyprint") if args.weasyprint else ("default",)
+        for engine in () if args.skip_units else engines:
+            chosen = [] if engine == "default" else ["--pdf-engine", engine]
+            units = timed([*EDITION, "build", "-f", "pdf", "--no-whole-pdf", *chosen, "--full",
                            "--out", str(out), str(VOLUME)], args.runs, clean)
-            count = sum(1 for _ in (out / "pdf").rglob("*.pdf"))
-            each = units[0] / max(count, 1)
-            rows.append((f"ours: {count} document PDFs, {engine}, 2 cores ({each:.3f} s each)", units[0], units[1],
-                         "", f"{'ok' if each <= PER_DOCUMENT_GOAL else 'SHORT'} (goal ≤ {PER_DOCUMENT_GOAL} s each)"))
-    print(f"Print edition of {VOLUME.name} (3.3 MB, 404 documents); median of {args.runs} run(s)")
+            made = sorted((out / "pdf").rglob("*.pdf"))
+            each = units[0] / max(len(made), 1)
+            name = f"default: {producers(made)}" if engine == "default" else engine
+            rows.append((f"ours: {len(made)} document PDFs, {name}, 2 cores ({each:.3f} s each)", units[0],
+                         units[1], "", f"{'ok' if each <= PER_DOCUMENT_GOAL else 'SHORT'} "
+                         f"(goal ≤ {PER_DOCUMENT_GOAL} s each)"))
+    print(f"Print edition of {VOLUME.name} (3.3 MB, 404 documents); median of {args.runs} run(s); "
+          f"load average {started_load} before, {load()} after (2 cores)")
     print(f"{'row':58} {'seconds':>8} {'peak MiB':>9} {'ratio':>6}  goal")
     for title, seconds, peak, ratio, goal in rows:
         print(f"{title:58} {seconds:8.2f} {peak:9.0f} {ratio:>6}  {goal}")

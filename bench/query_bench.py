@@ -29,6 +29,10 @@ whole volume), two ways:
 
 It prints each query's ratios and the worst and median ratio of each way
 (goals: ≤ 2× as processes, ≤ 5× in-process).  ``--set xpath31`` runs only it.
+As processes, the wall-clock ratio is the goal's; the CPU ratio (user and
+system time of each process and its threads) is also printed, since on a
+busy machine wall-clock times wait for a core.  ``--before CMD`` times an
+earlier ``edition`` command in the same runs (``--no-inprocess``: processes only).
 """
 
 from __future__ import annotations
@@ -139,6 +143,12 @@ def main() -> int:
     parser.add_argument("--process-repeat", type=int, default=3, help="runs of each process (median)")
     parser.add_argument("--skip", type=int, default=0, help="start the XPath 3.1 set at this query")
     parser.add_argument("--no-process", action="store_true", help="XPath 3.1 set: in-process timings only")
+    parser.add_argument("--edition", default=str(Path(sys.executable).with_name("edition")),
+                        help="XPath 3.1 set: the edition command timed as a process")
+    parser.add_argument("--before", default="",
+                        help="XPath 3.1 set: another edition command (an earlier version) timed in the same "
+                             "runs, interleaved, for a before/after comparison")
+    parser.add_argument("--no-inprocess", action="store_true", help="XPath 3.1 set: process timings only")
     options = parser.parse_args()
     if options.set == "xpath31":
         return xpath31_set(options)
@@ -222,12 +232,21 @@ for index in range(result.size if result is not None else 0):
 """
 
 
-def _process_seconds(command: list[str]) -> float:
+def _process_seconds(command: list[str]) -> tuple[float, float]:
+    """Wall-clock and CPU seconds (user + system, all its threads and children) of one run."""
+    import resource
     import subprocess
 
+    # an installed package has its bytecode compiled; with PYTHONDONTWRITEBYTECODE set (as in
+    # some shells and containers) every run of ours would compile the modules changed since
+    # their last .pyc, which Saxon's one-file script never pays: the warm-up run writes them
+    environment = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
-    return time.perf_counter() - start
+    subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False, env=environment)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def xpath31_set(options: argparse.Namespace) -> int:
@@ -245,27 +264,36 @@ def xpath31_set(options: argparse.Namespace) -> int:
     processor, xpath = saxon
     documents = {name: load(path) for name, path in files.items()}
     saxon_documents = {name: processor.parse_xml(xml_file_name=str(path)) for name, path in files.items()}
-    edition = str(Path(sys.executable).with_name("edition"))
+    edition = options.edition
     busy = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"\nXPath 3.1 set: {len(XPATH31)} queries; process: median of {options.process_repeat} runs each, "
           f"interleaved; in-process: median of {options.repeat}; load average {busy:.1f}\n")
+    before = options.before
     header = (f"| {'query':<34} | {'corpus':<7} | {'ours proc s':>11} | {'saxon proc s':>12} | {'proc ratio':>10} "
-              f"| {'ours ms':>9} | {'saxon ms':>9} | {'in-proc ratio':>13} |")
+              f"| {'cpu ratio':>9} |" + (f" {'before ratio':>12} |" if before else "")
+              + f" {'ours ms':>9} | {'saxon ms':>9} | {'in-proc ratio':>13} |")
     print(header)
     print("|" + "|".join("-" * len(cell) for cell in header.split("|")[1:-1]) + "|")
-    process_ratios: list[tuple[float, str]] = []
-    inprocess_ratios: list[tuple[float, str]] = []
+    ratios: dict[str, list[tuple[float, str]]] = {"process": [], "process CPU": [], "before (process)": [],
+                                                  "in-process": []}
+    nan = float("nan")
     for label, corpus, expression in XPATH31[options.skip:]:
         path = str(files[corpus])
-        ours_cmd = [edition, "query", "--engine", "auto", expression, path]
-        saxon_cmd = [sys.executable, "-c", SAXON_PROCESS, path, expression]
-        ours_times: list[float] = []
-        saxon_times: list[float] = []
+        commands = {"ours": [edition, "query", "--engine", "auto", expression, path],
+                    "saxon": [sys.executable, "-c", SAXON_PROCESS, path, expression]}
+        if before:
+            commands["before"] = [before, "query", "--engine", "auto", expression, path]
+        walls: dict[str, list[float]] = {name: [] for name in commands}
+        cpus: dict[str, list[float]] = {name: [] for name in commands}
         if not options.no_process:
-            _process_seconds(ours_cmd)  # warm-up: the file in the page cache, the interpreter's .pyc
+            for name, command in commands.items():
+                if name != "saxon":  # warm-up: the file in the page cache, the interpreter's .pyc
+                    _process_seconds(command)
         for _ in range(0 if options.no_process else options.process_repeat):
-            ours_times.append(_process_seconds(ours_cmd))
-            saxon_times.append(_process_seconds(saxon_cmd))
+            for name, command in commands.items():  # interleaved: a busy machine slows each alike
+                wall, cpu = _process_seconds(command)
+                walls[name].append(wall)
+                cpus[name].append(cpu)
         document = documents[corpus]
         saxon_document = saxon_documents[corpus]
         cache: dict[str, Query] = {}
@@ -284,23 +312,33 @@ def xpath31_set(options: argparse.Namespace) -> int:
             with contextlib.suppress(Exception):  # saxonche's PySaxonApiError: the same error as ours
                 xpath.evaluate(expression)
 
-        times = medians({"ours": ours, "saxon": run_saxon}, options.repeat)
-        nan = float("nan")
-        ours_p = statistics.median(ours_times) if ours_times else nan
-        saxon_p = statistics.median(saxon_times) if saxon_times else nan
+        times = ({"ours": nan, "saxon": nan} if options.no_inprocess
+                 else medians({"ours": ours, "saxon": run_saxon}, options.repeat))
+
+        def median(values: list[float]) -> float:
+            return statistics.median(values) if values else nan
+
+        ours_p, saxon_p = median(walls["ours"]), median(walls["saxon"])
         ratio_p = ours_p / saxon_p
+        ratio_cpu = median(cpus["ours"]) / median(cpus["saxon"]) if cpus["saxon"] else nan
+        ratio_before = median(walls.get("before", [])) / saxon_p if before else nan
         ratio_i = times["ours"] / max(times["saxon"], 1e-4)  # below 0.1 ms a timer's noise decides
-        process_ratios.append((ratio_p, label))
-        inprocess_ratios.append((ratio_i, label))
+        ratios["process"].append((ratio_p, label))
+        ratios["process CPU"].append((ratio_cpu, label))
+        ratios["before (process)"].append((ratio_before, label))
+        ratios["in-process"].append((ratio_i, label))
         print(f"| {label[:34]:<34} | {corpus:<7} | {ours_p:>11.3f} | {saxon_p:>12.3f} | {ratio_p:>9.2f}× "
-              f"| {times['ours'] * 1e3:>9.2f} | {times['saxon'] * 1e3:>9.2f} | {ratio_i:>12.2f}× |")
-    for name, ratios in (("process", process_ratios), ("in-process", inprocess_ratios)):
-        ratios = [(r, label) for r, label in ratios if r == r]  # no NaN (--no-process)
-        if not ratios:
+              f"| {ratio_cpu:>8.2f}× |" + (f" {ratio_before:>11.2f}× |" if before else "")
+              + f" {times['ours'] * 1e3:>9.2f} | {times['saxon'] * 1e3:>9.2f} | {ratio_i:>12.2f}× |")
+    busy = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"\nload average at the end {busy:.1f}")
+    for name, found in ratios.items():
+        found = [(r, label) for r, label in found if r == r]  # no NaN (a way not measured)
+        if not found:
             continue
-        worst = max(ratios)
-        print(f"\n{name}: median {statistics.median(r for r, _ in ratios):.2f}×, worst {worst[0]:.2f}× "
-              f"({worst[1]}), over 2×: {sum(r > 2 for r, _ in ratios)}, over 5×: {sum(r > 5 for r, _ in ratios)}")
+        worst = max(found)
+        print(f"{name}: median {statistics.median(r for r, _ in found):.2f}×, worst {worst[0]:.2f}× "
+              f"({worst[1]}), over 2×: {sum(r > 2 for r, _ in found)}, over 5×: {sum(r > 5 for r, _ in found)}")
     return 0
 
 

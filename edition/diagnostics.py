@@ -133,7 +133,7 @@ def printable(text: str) -> str:
     """``text`` safe to print on one line: a file name's undecodable bytes (Python's
     surrogate escapes) as ``\\xff``, control characters as ``\\n``, ``\\x1b`` and the like,
     so that no name can start a line of its own in a report or move the terminal's cursor."""
-    if text.isprintable() and not any(0xDC80 <= ord(c) <= 0xDCFF for c in text):
+    if text.isprintable():  # surrogates (category Cs) are not printable: none is in such a text
         return text
     out = []
     for character in text:

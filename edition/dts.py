@@ -24,7 +24,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import quote
 
 from .document import tei
@@ -83,32 +83,48 @@ def expand(template: str, values: Mapping[str, object]) -> str:
 class Links:
     """The endpoints' URI templates of a live server under ``base`` (``http://host/api/dts``);
     ``web`` is where a built web edition's pages are served (``/html/``), for the HTML answers'
-    stylesheet and script ("" when there is none)."""
+    stylesheet and script ("" when there is none).  The templates are data (:data:`TEMPLATES`),
+    so that another way of serving the answers (``dts_static.StaticLinks``: files) is another table."""
+
+    #: The Entry endpoint's path under ``base``.
+    ENTRY = "/"
+    #: Endpoint → its path and URI template under ``base``, and the same for one collection or
+    #: resource (a format string: ``{id}`` is its quoted id, ``{{ }}`` the template's braces).
+    TEMPLATES: ClassVar[dict[str, tuple[str, str]]] = {
+        "collection": ("/collection{?id,page,nav}", "/collection?id={id}{{&page,nav}}"),
+        "navigation": ("/navigation{?resource,ref,start,end,down,tree,page}",
+                       "/navigation?resource={id}{{&ref,down,start,end,tree,page}}"),
+        "document": ("/document{?resource,ref,start,end,tree,mediaType}",
+                     "/document?resource={id}{{&ref,start,end,tree,mediaType}}"),
+    }
 
     def __init__(self, base: str = "/api/dts", web: str = "") -> None:
         self.base = base.rstrip("/")
         self.web = web
 
+    def _of(self, endpoint: str, id: str) -> str:
+        return self.base + self.TEMPLATES[endpoint][1].format(id=quote(id, safe=""))
+
     def entry(self) -> str:
-        return f"{self.base}/"
+        return self.base + self.ENTRY
 
     def collection(self) -> str:
-        return f"{self.base}/collection{{?id,page,nav}}"
+        return self.base + self.TEMPLATES["collection"][0]
 
     def navigation(self) -> str:
-        return f"{self.base}/navigation{{?resource,ref,start,end,down,tree,page}}"
+        return self.base + self.TEMPLATES["navigation"][0]
 
     def document(self) -> str:
-        return f"{self.base}/document{{?resource,ref,start,end,tree,mediaType}}"
+        return self.base + self.TEMPLATES["document"][0]
 
     def collection_of(self, id: str) -> str:
-        return f"{self.base}/collection?id={quote(id, safe='')}{{&page,nav}}"
+        return self._of("collection", id)
 
     def navigation_of(self, id: str) -> str:
-        return f"{self.base}/navigation?resource={quote(id, safe='')}{{&ref,down,start,end,tree,page}}"
+        return self._of("navigation", id)
 
     def document_of(self, id: str) -> str:
-        return f"{self.base}/document?resource={quote(id, safe='')}{{&ref,start,end,tree,mediaType}}"
+        return self._of("document", id)
 
 
 # -- parameters ------------------------------------------------------------------------

@@ -22,8 +22,8 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable
-from typing import Any
-from urllib.parse import quote, unquote
+from typing import Any, ClassVar
+from urllib.parse import unquote
 
 from .dts import Links, collection, entry, expand, navigation
 from .dts_store import ROOT_ID, DtsError, Store
@@ -33,26 +33,13 @@ from .paths import safe_name
 class StaticLinks(Links):
     """URI templates of files under ``base``."""
 
-    def entry(self) -> str:
-        return f"{self.base}/index.json"
-
-    def collection(self) -> str:
-        return f"{self.base}/collection{{/id}}{{.nav,page}}.json"
-
-    def navigation(self) -> str:
-        return f"{self.base}/navigation{{/resource}}/down{{down}}{{.page}}{{/ref}}.json"
-
-    def document(self) -> str:
-        return f"{self.base}/document{{/resource}}.xml"
-
-    def collection_of(self, id: str) -> str:
-        return f"{self.base}/collection/{quote(id, safe='')}{{.nav,page}}.json"
-
-    def navigation_of(self, id: str) -> str:
-        return f"{self.base}/navigation/{quote(id, safe='')}/down{{down}}{{.page}}{{/ref}}.json"
-
-    def document_of(self, id: str) -> str:
-        return f"{self.base}/document/{quote(id, safe='')}.xml"
+    ENTRY = "/index.json"
+    TEMPLATES: ClassVar[dict[str, tuple[str, str]]] = {
+        "collection": ("/collection{/id}{.nav,page}.json", "/collection/{id}{{.nav,page}}.json"),
+        "navigation": ("/navigation{/resource}/down{down}{.page}{/ref}.json",
+                       "/navigation/{id}/down{{down}}{{.page}}{{/ref}}.json"),
+        "document": ("/document{/resource}.xml", "/document/{id}.xml"),
+    }
 
 
 def _json(body: Any) -> bytes:

@@ -48,13 +48,17 @@ def _encode(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not a JSON value")
 
 
+_PLAIN = (str, int, float, bool, type(None))
+
+
 def _decode(value: Any) -> Any:
-    if isinstance(value, list):
-        return [_decode(item) for item in value]
-    if isinstance(value, dict):
-        if set(value) == {"__tuple__"}:
-            return tuple(_decode(item) for item in value["__tuple__"])
-        return {key: _decode(item) for key, item in value.items()}
+    # scalars are not passed to a call of their own: 5,000 files' records are 230,000 values
+    if type(value) is list:
+        return [item if type(item) in _PLAIN else _decode(item) for item in value]
+    if type(value) is dict:
+        if len(value) == 1 and "__tuple__" in value:
+            return tuple(item if type(item) in _PLAIN else _decode(item) for item in value["__tuple__"])
+        return {key: item if type(item) in _PLAIN else _decode(item) for key, item in value.items()}
     return value
 
 
@@ -128,6 +132,10 @@ def _signature(path: Path) -> list[int]:
     return [info.st_size, info.st_mtime_ns, info.st_ino, info.st_dev]
 
 
+class _Unchanged(Exception):
+    """The manifest to write is the one read."""
+
+
 class BuildCache:
     """The previous build's manifest, and the next one being written."""
 
@@ -142,10 +150,17 @@ class BuildCache:
         #: for files whose digest and plan are unchanged: encoding 5,000 of them again was
         #: a tenth of an unchanged rebuild.
         self._raw: dict[str, Any] = {}
+        #: The entries of the spare edition's manifest (see :mod:`edition.swap`), and the inputs
+        #: whose files are found there as they should be.
+        self.spare: dict[str, Any] = {}
+        self.in_spare: set[str] = set()
+        self._text = b""
+        self._kept: set[str] = set()
         if key is None or not reuse:
             return
         try:
-            data = json.loads((out / MANIFEST).read_text(encoding="utf-8", errors="surrogateescape"))
+            self._text = (out / MANIFEST).read_bytes()
+            data = json.loads(self._text.decode("utf-8", errors="surrogateescape"))
             if data.get("version") == VERSION and data.get("key") == key:
                 for path, entry in data["files"].items():
                     units = [UnitEntry(**unit) for unit in entry["units"]]
@@ -171,34 +186,67 @@ class BuildCache:
             return entry.digest
         return file_digest(path)
 
-    def reusable(self, path: str, digest: str | None, writers: dict[str, str]) -> FileEntry | None:
-        """The previous entry of an unchanged file whose outputs are all still there."""
+    def read_spare(self, folder: Path) -> None:
+        """Read the manifest of the spare edition the build is assembled in (:mod:`edition.swap`)."""
+        if not self._raw:
+            return
+        try:
+            text = (folder / MANIFEST).read_bytes()
+            if text == self._text:  # an unchanged rebuild's: nothing to parse
+                self.spare = self._raw
+                return
+            data = json.loads(text.decode("utf-8", errors="surrogateescape"))
+            if data.get("version") == VERSION and data.get("key") == self.key and isinstance(data["files"], dict):
+                self.spare = data["files"]
+        except (OSError, ValueError, KeyError, TypeError):
+            self.spare = {}
+
+    def reusable(self, path: str, digest: str | None, writers: dict[str, str],
+                 spare_files: set[str] | None = None) -> FileEntry | None:
+        """The previous entry of an unchanged file whose outputs are all still there: in the spare
+        edition (``spare_files``, when its manifest has the same entry: the same files, byte for
+        byte; the path is then in :attr:`in_spare`), else in the previous edition."""
         entry = self.previous.get(path)
         if entry is None or digest is None or entry.digest != digest:
             return None
+        relatives: list[str] = []
         for unit in entry.units:
             for format_name, files in unit.files.items():
                 if format_name not in writers:
                     return None
-                folder = f"{self.out}/{writers[format_name]}"
-                if not all(os.path.isfile(f"{folder}/{file}") for file in files):
-                    return None
-            if not all(os.path.isfile(f"{self.out}/cite/{file}") for file in unit.cite):
-                return None
+                relatives.extend(f"{writers[format_name]}/{file}" for file in files)
+            relatives.extend(f"cite/{file}" for file in unit.cite)
             if any(d.get("code") not in CODES for d in unit.diagnostics):
                 return None
+        if (spare_files is not None and self.spare.get(path) == self._raw.get(path)
+                and all(relative in spare_files for relative in relatives)):
+            self.in_spare.add(path)
+            return entry
+        if not all(os.path.isfile(f"{self.out}/{relative}") for relative in relatives):
+            return None
         return entry
 
     def remember(self, path: str, entry: FileEntry) -> None:
         self.current[path] = entry
+        self._kept.discard(path)
+
+    def keep(self, path: str) -> None:
+        """An unchanged file reused whole: its entry is written again as it was read."""
+        self.current[path] = self.previous[path]
+        self._kept.add(path)
 
     def write(self, folder: Path) -> None:
         """Write the manifest of the build in ``folder`` (skipped if a record is not plain data)."""
         if self.key is None:
             return
         try:
+            if self._kept == self.current.keys() == self._raw.keys():
+                raise _Unchanged  # every entry as it was read: the same text (same code, same encoder)
             files: dict[str, Any] = {}
             for path, entry in sorted(self.current.items()):
+                if path in self._kept:
+                    files[path] = self._raw[path]
+                    continue
                 plan = _encode(entry.plan)
                 raw = self._raw.get(path)
                 if raw is not None and raw.get("digest") == entry.digest and raw.get("plan") == plan:
@@ -211,12 +259,17 @@ class BuildCache:
             # json.dumps, not json.dump: only the one-shot encoder is json's C one (a FRUS
             # volume's 1.3 MB manifest: 0.015 s instead of 0.065 s); the build has let go of
             # the parsed volume by now, so the text does not raise the peak memory
-            text = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+            data = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode(
+                "utf-8", errors="surrogateescape")  # a file name that is not UTF-8 is kept as its bytes, both ways
         except TypeError:
             return  # the next build is a full one
-        # a file name that is not UTF-8 is kept as its bytes (surrogate escapes), both ways
-        (folder / MANIFEST).write_text(text, encoding="utf-8", errors="surrogateescape")
+        except _Unchanged:
+            data = self._text
+        # a spare edition's files are replaced, not written through (edition.swap)
+        (folder / MANIFEST).unlink(missing_ok=True)
+        (folder / MANIFEST).write_bytes(data)
         signatures = {path: self.signatures[path] for path in sorted(self.current) if self.signatures.get(path)}
+        (folder / STAT_FILE).unlink(missing_ok=True)
         (folder / STAT_FILE).write_text(json.dumps(signatures, ensure_ascii=False), encoding="utf-8",
                                         errors="surrogateescape")
 

@@ -25,15 +25,14 @@ A user's query of the same name as a shipped one replaces it.
 
 from __future__ import annotations
 
-import tomllib
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from .diagnostics import EditionUsageError
-from .query import FileResult, Hit, Plan
-from .query_output import Output, write_results
+from .query import Plan
+from .query_output import SHOWN_REFS, Group, Output, group_hits, sort_hits, write_results  # noqa: F401 - re-exported
 
 __all__ = ["NamedQuery", "BUILTIN", "load_queries", "named_queries", "lookup", "Group", "group_hits",
            "sort_hits", "Output", "write_results", "list_lines"]
@@ -102,6 +101,8 @@ _FIELDS = {"description": str, "xpath": str, "value": str, "key": str, "label": 
 
 def load_queries(path: str | Path) -> dict[str, NamedQuery]:
     """A user's named queries from a TOML file (usage error E0901 when malformed)."""
+    import tomllib  # only for a user's file: the start-up of every query does not pay for it
+
     shown = str(path)
     try:
         data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
@@ -144,80 +145,6 @@ def lookup(name: str, queries: Mapping[str, NamedQuery]) -> NamedQuery:
         raise EditionUsageError.at("E0503", f"no named query '{name}'; the named queries are "
                                    f"{', '.join(queries)} (edition query --list)")
     return query
-
-
-#: How many refs a grouped text line lists (JSON and CSV list them all).
-SHOWN_REFS = 12
-
-
-@dataclass
-class Group:
-    """The hits of one key: an authority entry and its mentions."""
-
-    key: str
-    label: str
-    hits: list[Hit] = field(default_factory=list)
-
-    @property
-    def count(self) -> int:
-        return len(self.hits)
-
-    def refs(self, with_file: bool) -> list[str]:
-        """Distinct places of the mentions, in order: ``d300.p1`` (``file#d300.p1`` across files)."""
-        places = (f"{h.file}#{h.ref}" if with_file else h.ref or f"line {h.line}" for h in self.hits)
-        return list(dict.fromkeys(places))
-
-    def places(self, limit: int) -> str:
-        """The refs for a text line: per file when there are several, the first ``limit``."""
-        by_file: dict[str, list[str]] = {}
-        for hit in self.hits:
-            refs = by_file.setdefault(hit.file, [])
-            ref = hit.ref or f"line {hit.line}"
-            if ref not in refs:
-                refs.append(ref)
-        shown: list[str] = []
-        total = sum(len(refs) for refs in by_file.values())
-        room = limit
-        for file, refs in by_file.items():
-            if room <= 0:
-                break
-            prefix = f"{file}: " if len(by_file) > 1 else ""
-            shown.append(prefix + ", ".join(refs[:room]))
-            room -= len(refs[:room])
-        text = "; ".join(shown)
-        listed = min(total, limit)
-        return text + (f" … and {total - listed} more" if total > listed else "")
-
-    def as_dict(self, with_file: bool) -> dict[str, Any]:
-        return {"key": self.key, "label": self.label, "count": self.count, "refs": self.refs(with_file),
-                "mentions": [h.as_dict() for h in self.hits]}
-
-
-def group_hits(results: Iterable[FileResult]) -> list[Group]:
-    """Group hits by key across files; hits without a key group by their value.
-
-    Ordered by descending count, then label, so the output is deterministic.
-    """
-    groups: dict[str, Group] = {}
-    labels: dict[str, str] = {}
-    for result in results:
-        for key, label in result.labels.items():
-            labels.setdefault(key, label)
-        for hit in result.hits:
-            key = hit.key or f"“{hit.value}”"
-            group = groups.get(key)
-            if group is None:
-                group = groups[key] = Group(key, "")
-            group.hits.append(hit)
-    for key, group in groups.items():
-        group.label = labels.get(key) or (group.hits[0].value if not group.hits[0].key else "")
-    return sorted(groups.values(), key=lambda g: (-g.count, g.label.casefold(), g.key))
-
-
-def sort_hits(hits: Iterable[Hit]) -> list[Hit]:
-    """Hits ordered by key (a timeline); hits without a key last, in document order."""
-    ordered = list(hits)
-    return sorted(ordered, key=lambda h: (h.key == "", h.key))
 
 
 def list_lines(queries: Mapping[str, NamedQuery]) -> list[str]:

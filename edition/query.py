@@ -31,7 +31,7 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from lxml import etree
@@ -48,7 +48,7 @@ from .query_errors import (
     _elementpath_syntax_error,
     _saxon_syntax_error,
 )
-from .query_hits import Hit, _Locator, string_value
+from .query_hits import FileResult, Hit, _Locator, string_value
 from .query_output import CSV_FIELDS, FORMATS, kwic, kwic_line, text_line, xml_hit
 
 __all__ = ["Hit", "Query", "QuerySyntaxError", "QueryEvaluationError", "QueryBudgetError", "QueryRefusedError",
@@ -401,16 +401,6 @@ class Plan:
             _cached(self.label, self)
 
 
-@dataclass
-class FileResult:
-    """The hits of one file, or the diagnostics that stopped it."""
-
-    path: str
-    hits: list[Hit] = field(default_factory=list)
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    labels: dict[str, str] = field(default_factory=dict)
-
-
 # compiled once per process: a compiled elementpath token does not pickle, so
 # worker processes receive the expression text and compile it on first use
 _QUERIES: dict[tuple[Any, ...], Query] = {}
@@ -521,13 +511,20 @@ def run_files(plan: Plan, paths: Iterable[str | Any], jobs: int | None = None) -
     An unreadable or ill-formed file yields its parse diagnostic and the
     others still run.
     """
-    from .corpus import run_parallel
+    from . import cluster
     from .document import iter_sources
 
     plan.compile_all()  # a syntax error stops the run before any file is read
     tasks = [(plan, shown, str(path)) for shown, path in iter_sources(paths)]
+    if len(tasks) == 1 and cluster.active() is None:
+        # one file, here: no pool, no progress bar, and none of their imports (a query
+        # of one small file is mostly start-up)
+        yield _run_file(tasks[0])
+        return
     if jobs is None and not _worth_a_pool(plan, tasks):
         jobs = 1
+    from .corpus import run_parallel
+
     yield from run_parallel(_run_file, tasks, jobs=jobs, label="query")
 
 

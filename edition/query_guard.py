@@ -21,7 +21,6 @@ import faulthandler
 import os
 import re
 import signal
-import subprocess
 import sys
 import threading
 import time
@@ -185,23 +184,30 @@ def watchdog(timeout: float, memory_mb: float, stop: Callable[[str], None],
             # the whole group: the shell's `sleep` child holds the inherited stderr, and a caller
             # reading this process's output to its end would wait for it
             with contextlib.suppress(OSError):
-                os.killpg(sleeper.pid, signal.SIGKILL)
-            with contextlib.suppress(OSError, subprocess.TimeoutExpired):
-                sleeper.wait(timeout=5)
+                os.killpg(sleeper, signal.SIGKILL)
+            with contextlib.suppress(OSError):
+                os.waitpid(sleeper, 0)
 
     return end
 
 
-def _hard_stop(timeout: float, last_words: Callable[[str], tuple[str, str]]) -> subprocess.Popen[bytes] | None:
+def _hard_stop(timeout: float, last_words: Callable[[str], tuple[str, str]]) -> int | None:
+    """Start the shell that keeps the time budget from outside (its process id, which is
+    also its process group's), and faulthandler's watch."""
     reason = f"the query ran longer than its time budget of {timeout:g} s (--timeout)"
     out, err = last_words(reason)
+    # posix_spawn, not subprocess: the same child without importing subprocess or forking
+    # this (large) process; a query of a small file is mostly start-up
+    actions = [(os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0)]
+    if not out:
+        actions.append((os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0))
     try:
-        sleeper = subprocess.Popen(
-            ["/bin/sh", "-c", 'sleep "$1"; kill -0 "$2" 2>/dev/null || exit 0; printf "%s\\n" "$3" >&2; '
-             '[ -z "$4" ] || printf "%s\\n" "$4"', "edition-query-watch", f"{timeout + HARD_STOP_GRACE:.3f}",
-             str(os.getpid()), err, out],
-            stdin=subprocess.DEVNULL, stdout=None if out else subprocess.DEVNULL, start_new_session=True)
-    except OSError:  # no shell: the watch thread alone keeps the budget
+        sleeper = os.posix_spawn(
+            "/bin/sh", ["/bin/sh", "-c", 'sleep "$1"; kill -0 "$2" 2>/dev/null || exit 0; printf "%s\\n" "$3" >&2; '
+                        '[ -z "$4" ] || printf "%s\\n" "$4"', "edition-query-watch", f"{timeout + HARD_STOP_GRACE:.3f}",
+                        str(os.getpid()), err, out],
+            os.environ, file_actions=actions, setsid=True)
+    except (OSError, AttributeError, NotImplementedError):  # no shell, no posix_spawn: the watch thread alone
         return None
     if not _DEVNULL:
         _DEVNULL.append(open(os.devnull, "w"))  # noqa: SIM115 - kept open for the C thread

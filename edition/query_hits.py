@@ -16,10 +16,11 @@ from typing import Any
 
 from lxml import etree
 
+from .diagnostics import Diagnostic
 from .document import PREFIXES, Document
 from .query_values import atomic, to_json
 
-__all__ = ["Hit", "string_value"]
+__all__ = ["Hit", "FileResult", "string_value"]
 
 _STRING = etree.XPath("string()")
 
@@ -63,6 +64,15 @@ class Hit:
             record.pop("key")
         return record
 
+
+@dataclass
+class FileResult:
+    """The hits of one file, or the diagnostics that stopped it."""
+
+    path: str
+    hits: list[Hit] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    labels: dict[str, str] = field(default_factory=dict)
 
 
 

@@ -11,23 +11,18 @@ prefixed with ``'`` as OWASP recommends.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from .diagnostics import Diagnostic
-from .query_hits import Hit
-
-if TYPE_CHECKING:
-    from .queries import NamedQuery
-    from .query import FileResult
+from .query_hits import FileResult, Hit
 
 __all__ = ["FORMATS", "CSV_FIELDS", "Output", "text_line", "xml_hit", "kwic", "kwic_line", "csv_cell",
-           "csv_row", "error_record", "write_results"]
+           "csv_row", "error_record", "write_results", "Group", "group_hits", "sort_hits", "SHOWN_REFS"]
 
 FORMATS = ("text", "xml", "json", "csv")
 CSV_FIELDS = ("file", "ref", "line", "column", "xpath", "type", "value")
@@ -54,6 +49,8 @@ def csv_row(values: Iterable[Any]) -> str:
     """One CSV line (without its end) of cells made safe by :func:`csv_cell`.  The writer ends
     rows with CRLF so that it quotes a cell holding a lone CR (with LF only it would not, and
     the CR would start a row of its own); the end is the caller's."""
+    import csv  # only for CSV output
+
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\r\n").writerow([csv_cell(value) for value in values])
     return buffer.getvalue()[:-2]
@@ -114,6 +111,95 @@ def kwic_line(hit: Hit, left: str, keyword: str, right: str, width: int) -> str:
     return f"{hit.file}:{hit.line}:{hit.column}: {ref}{left:>{width}}[{keyword}]{right}"
 
 
+# -- grouped and sorted hits (named queries) ----------------------------------------------
+
+#: How many refs a grouped text line lists (JSON and CSV list them all).
+SHOWN_REFS = 12
+
+
+@dataclass
+class Group:
+    """The hits of one key: an authority entry and its mentions."""
+
+    key: str
+    label: str
+    hits: list[Hit] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.hits)
+
+    def refs(self, with_file: bool) -> list[str]:
+        """Distinct places of the mentions, in order: ``d300.p1`` (``file#d300.p1`` across files)."""
+        places = (f"{h.file}#{h.ref}" if with_file else h.ref or f"line {h.line}" for h in self.hits)
+        return list(dict.fromkeys(places))
+
+    def places(self, limit: int) -> str:
+        """The refs for a text line: per file when there are several, the first ``limit``."""
+        by_file: dict[str, list[str]] = {}
+        for hit in self.hits:
+            refs = by_file.setdefault(hit.file, [])
+            ref = hit.ref or f"line {hit.line}"
+            if ref not in refs:
+                refs.append(ref)
+        shown: list[str] = []
+        total = sum(len(refs) for refs in by_file.values())
+        room = limit
+        for file, refs in by_file.items():
+            if room <= 0:
+                break
+            prefix = f"{file}: " if len(by_file) > 1 else ""
+            shown.append(prefix + ", ".join(refs[:room]))
+            room -= len(refs[:room])
+        text = "; ".join(shown)
+        listed = min(total, limit)
+        return text + (f" … and {total - listed} more" if total > listed else "")
+
+    def as_dict(self, with_file: bool) -> dict[str, Any]:
+        return {"key": self.key, "label": self.label, "count": self.count, "refs": self.refs(with_file),
+                "mentions": [h.as_dict() for h in self.hits]}
+
+
+def group_hits(results: Iterable[FileResult]) -> list[Group]:
+    """Group hits by key across files; hits without a key group by their value.
+
+    Ordered by descending count, then label, so the output is deterministic.
+    """
+    groups: dict[str, Group] = {}
+    labels: dict[str, str] = {}
+    for result in results:
+        for key, label in result.labels.items():
+            labels.setdefault(key, label)
+        for hit in result.hits:
+            key = hit.key or f"“{hit.value}”"
+            group = groups.get(key)
+            if group is None:
+                group = groups[key] = Group(key, "")
+            group.hits.append(hit)
+    for key, group in groups.items():
+        group.label = labels.get(key) or (group.hits[0].value if not group.hits[0].key else "")
+    return sorted(groups.values(), key=lambda g: (-g.count, g.label.casefold(), g.key))
+
+
+def sort_hits(hits: Iterable[Hit]) -> list[Hit]:
+    """Hits ordered by key (a timeline); hits without a key last, in document order."""
+    ordered = list(hits)
+    return sorted(ordered, key=lambda h: (h.key == "", h.key))
+
+
+class Named(Protocol):
+    """What printing needs of a named query (:class:`edition.queries.NamedQuery`)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def group(self) -> bool: ...
+
+    @property
+    def sort(self) -> bool: ...
+
+
 # -- writing results ---------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -128,14 +214,12 @@ class Output:
 
 def write_results(results: Iterable[FileResult], output: Output, out: Callable[[str], Any],
                   err: Callable[[str], Any],
-                  named: NamedQuery | None = None) -> int:
+                  named: Named | None = None) -> int:
     """Print results as they stream in (grouped and sorted named queries wait for all files).
 
     ``out`` and ``err`` are callables taking one line.  Returns the exit
     code: 1 when any file had a diagnostic, else 0.
     """
-    from .queries import SHOWN_REFS, group_hits, sort_hits
-
     failed = False
     files = 0
     total = 0

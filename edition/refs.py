@@ -23,7 +23,7 @@ from .diagnostics import Diagnostic
 from .names import NAMESPACES, TEI_NS, XML_ID, local_name, tei
 
 if TYPE_CHECKING:
-    from .document import Document
+    from .parsed import ParsedFile
 
 
 #: Characters of a reference compared when looking for the nearest valid ones.
@@ -131,7 +131,7 @@ def _string(value: object) -> str:
 class Citer:
     """All citable units of one document, in document order."""
 
-    def __init__(self, document: Document) -> None:
+    def __init__(self, document: ParsedFile) -> None:
         self.document = document
         self.units: list[CiteUnit] = []
         self.by_ref: dict[str, CiteUnit] = {}
@@ -144,9 +144,9 @@ class Citer:
                 try:
                     self._walk(_levels(structure), document.root, None, "")
                 except (etree.XPathError, TypeError, ValueError, LookupError) as error:
-                    self.problems.append(document.diagnostic(
+                    self.problems.append(document.located(
                         structure, "E0404", f"citeStructure cannot be evaluated: {error}; "
-                        "fix its @match or @use (XPath, TEI as default namespace)", with_ref=False))
+                        "fix its @match or @use (XPath, TEI as default namespace)"))
         if not self.units:
             self.source = "fallback"
             self._fallback()
@@ -156,8 +156,8 @@ class Citer:
         cite = CiteUnit(ref, element, unit, parent)
         if ref in self.by_ref:
             # keep the first; a duplicate reference is the document's problem, reported once
-            self.problems.append(self.document.diagnostic(
-                element, "E0404", f"citeStructure gives the reference '{ref}' twice", with_ref=False))
+            self.problems.append(self.document.located(
+                element, "E0404", f"citeStructure gives the reference '{ref}' twice"))
             return cite
         self.units.append(cite)
         self.by_ref[ref] = cite

@@ -9,21 +9,8 @@ from typing import Any
 
 from lxml import etree
 
-from .diagnostics import Diagnostic, EditionError
+from .schematron_findings import ROLE_CODES, SchematronDiagnostic, SchematronError, _refuse  # noqa: F401 - re-exported
 from .schematron_xslt import XslFunction
-
-#: @role (or @flag) → our severity code.
-ROLE_CODES = {"fatal": "E0704", "error": "E0701", "warn": "W0702", "warning": "W0702", "info": "I0703",
-              "information": "I0703", "informational": "I0703"}
-
-
-class SchematronError(EditionError, ValueError):
-    """A Schematron that cannot be compiled or run as written (E0705)."""
-
-
-def _refuse(message: str, file: str, element: etree._Element | None = None) -> SchematronError:
-    line = element.sourceline if element is not None and element.sourceline else 0
-    return SchematronError(Diagnostic.make("E0705", message, path=file, line=line, column=1 if line else 0))
 
 
 @dataclass

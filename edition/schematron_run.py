@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable
 from contextvars import ContextVar
 from copy import copy
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +28,7 @@ from lxml import etree
 from .diagnostics import Diagnostic
 from .schematron_documents import SafeDocuments, file_uri
 from .schematron_fast import Unfit, ebv, fast_test, index_comparisons
+from .schematron_findings import SchematronDiagnostic
 from .schematron_xpath import (
     DEFAULT_SECONDS,
     Budget,
@@ -48,28 +49,6 @@ if TYPE_CHECKING:
     from .schematron_xslt import XslFunction
 
 _RUN: ContextVar[_Run | None] = ContextVar("schematron_run", default=None)
-
-
-@dataclass(frozen=True, order=True)
-class SchematronDiagnostic(Diagnostic):
-    """A finding of a Schematron, with where in the schema it comes from (in the JSON output)."""
-
-    schematron: str = field(default="", compare=False)
-    pattern: str = field(default="", compare=False)
-    rule: str = field(default="", compare=False)
-    test: str = field(default="", compare=False)
-    kind: str = field(default="", compare=False)
-    assert_id: str = field(default="", compare=False)
-    role: str = field(default="", compare=False)
-    flag: str = field(default="", compare=False)
-    location: str = field(default="", compare=False)
-
-    def as_dict(self) -> dict[str, object]:
-        record = super().as_dict()
-        if self.kind:
-            record.update(schematron=self.schematron, pattern=self.pattern, rule=self.rule, test=self.test,
-                          kind=self.kind, assert_id=self.assert_id, role=self.role, flag=self.flag)
-        return record
 
 
 def _current_index() -> NodeIndex | None:
@@ -354,6 +333,25 @@ def run(schema: Schematron, document: Document, phase: str | None = None,
         _RUN.reset(token)
     findings.extend(_error_findings(state))
     return findings
+
+
+def run_patterns(schema: Schematron, document: Document, indexes: list[int], seconds: float | None
+                 ) -> tuple[dict[int, list[Diagnostic]], list[Diagnostic]]:
+    """:func:`run` on some of the schema's patterns (by position): the findings of each, and
+    those that belong to no pattern (E0706, E0707), which :func:`run` gives last."""
+    if not getattr(schema, "_optimised", False):
+        _optimise_schema(schema)
+    subset = copy(schema)
+    subset.patterns = [schema.patterns[index] for index in indexes]
+    position = {id(schema.patterns[index]): index for index in indexes}
+    by_pattern: dict[int, list[Diagnostic]] = {}
+    after: list[Diagnostic] = []
+    for finding in run(subset, document, None, seconds):
+        if finding.pattern is None:
+            after.append(finding.diagnostic)
+        else:
+            by_pattern.setdefault(position[id(finding.pattern)], []).append(finding.diagnostic)
+    return by_pattern, after
 
 
 def _optimise_schema(schema: Schematron) -> None:

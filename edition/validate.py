@@ -115,13 +115,19 @@ Task = tuple[str, str, "SchemaChoice", bool, "SchematronOptions | None"]
 Finish = Callable[[], list[Diagnostic]]
 
 
-def _begin_one(task: Task) -> Finish:
-    """Check one file: the schema on a second thread (Schema.begin), the rules here, meanwhile.
+#: From this size on, one file's grammar and Schematron run in a forked child while the rules
+#: run here (see :func:`edition.speed.in_child`): below it, the fork costs more than it saves.
+_CHILD_FROM_BYTES = 1 << 20
 
-    Findings come in :func:`iter_problems`' order: the root check, the schema's, the rules'.
+
+def _begin_one(task: Task, fork: bool = False) -> Finish:
+    """Check one file: the schema on a second thread (Schema.begin) or, for a large file when
+    ``fork``, the schema and the Schematron in a child process; the rules here, meanwhile.
+
+    Findings come in :func:`iter_problems`' order: the root check, the schema's, the rules',
+    the Schematron's.
     """
     from .rules import iter_rule_problems
-    from .schema import resolve_schema
 
     shown, path, schema, rules, schematron = task
     try:
@@ -129,25 +135,40 @@ def _begin_one(task: Task) -> Finish:
     except EditionParseError as error:
         unreadable = [error.diagnostic]
         return lambda: unreadable
-    engine = resolve_schema(schema, document)
     root_problem = require_tei_root(document)
-    pending = [(engine.begin(member), offset) for member, offset in corpus_members(document)] \
-        if engine is not None else []
+
+    def begin() -> Callable[[], tuple[list[Diagnostic], list[Diagnostic]]]:
+        from .schema import resolve_schema  # here: a child that checks the schema imports it, not this process
+
+        engine = resolve_schema(schema, document)
+        pending = [(engine.begin(member), offset) for member, offset in corpus_members(document)] \
+            if engine is not None else []
+
+        def findings() -> tuple[list[Diagnostic], list[Diagnostic]]:
+            found = [d for wait, offset in pending for d in _in_corpus(wait(), offset)]
+            if schematron is None:
+                return found, []
+            from .schematron_select import iter_schematron_problems
+            return found, list(iter_schematron_problems(document, schematron))
+        return findings
+
+    if fork and rules and document.size >= _CHILD_FROM_BYTES and (
+            schema != "none" or schematron is not None and schematron.enabled):
+        from .speed import in_child
+        later = in_child(lambda: begin()())  # the grammar's preparation, too, is the child's
+    else:
+        later = begin()
     checked: list[Diagnostic] = []
     if rules:
         checked.extend(document.citer.problems)
         checked.extend(iter_rule_problems(document))
-    if schematron is not None:
-        from .schematron_select import iter_schematron_problems
-        checked.extend(iter_schematron_problems(document, schematron))
 
     def finish() -> list[Diagnostic]:
         found = list(document.problems)  # includes not resolved (E0009)
         if root_problem is not None:
             found.append(root_problem)
-        for wait, offset in pending:
-            found.extend(_in_corpus(wait(), offset))
-        return found + checked
+        schema_found, schematron_found = later()
+        return found + schema_found + checked + schematron_found
 
     return finish
 
@@ -173,7 +194,7 @@ def _validate_in_turn(tasks: list[Task]) -> Iterator[list[Diagnostic]]:
             size = os.stat(task[1]).st_size
         except OSError:
             size = 0
-        waiting.append((_begin_one(task), size))
+        waiting.append((_begin_one(task, fork=True), size))
         held += size
         while waiting and (len(waiting) > _WAITING_FILES or held > _WAITING_BYTES):
             finish, size = waiting.popleft()
@@ -214,10 +235,10 @@ def validate(paths: Iterable[PathLike], schema: SchemaChoice = None, rules: bool
     ``jobs``: worker processes; None chooses: all cores for a corpus of 8 MB or more,
     else one process (which validates against the schema on a second thread).
     """
-    from .schema import prepare
-
     sources = list(iter_sources(paths))
     if len(sources) > 1:
+        from .schema import prepare
+
         # Many files: our whole schema, compiled while the files are read (one file has a
         # pruned copy checked first instead: EditionSchema.begin).
         _ours_in_background(schema)

@@ -11,9 +11,9 @@ that leaves the root (``../`` beyond it, or a symbolic link pointing outside), a
 loop and nesting beyond :data:`MAX_DEPTH` are refused.  A refused or unresolvable include
 (a missing file, a pointer to nothing) is one E0009 error on the include; the include is
 dropped and the rest of the file is checked and built as usual.  An included file goes
-through the same safe parser as the input (:func:`edition.document.parse`: no DTD, no
-entities, the size limits), and its elements keep their own file, line and column
-(``Document.origins``).
+through the same safe parser as the input (:meth:`edition.parsed.ParsedFile.from_bytes`: no DTD,
+no entities, the size limits), and its elements keep their own file, line and column
+(``ParsedFile.origins``).
 
 libxml2's own XInclude is not used: it opens ``parse="text"`` includes (and the includes of
 included files) itself, in C, past any Python resolver, so it cannot be confined.
@@ -27,14 +27,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from lxml import etree
 
 from .diagnostics import Diagnostic, EditionParseError
-
-if TYPE_CHECKING:
-    from .document import Document
+from .parsed import ParsedFile
+from .source import read_source
 
 XINCLUDE_NS = "http://www.w3.org/2001/XInclude"
 XI_INCLUDE = f"{{{XINCLUDE_NS}}}include"
@@ -126,7 +124,7 @@ def has_includes(data: bytes) -> bool:
     return XINCLUDE_NS.encode() in data
 
 
-def resolve_includes(document: Document, folder: Path | None, includes: Includes) -> None:
+def resolve_includes(document: ParsedFile, folder: Path | None, includes: Includes) -> None:
     """Replace every ``xi:include`` of ``document`` by what it names, or drop it with E0009.
 
     ``folder`` is the folder of the file the document was read from (None for bytes given
@@ -151,12 +149,12 @@ class _Refused(Exception):
     """Why one include is not resolved (the message of its E0009)."""
 
 
-def _refusal(document: Document, element: etree._Element, reason: str) -> Diagnostic:
+def _refusal(document: ParsedFile, element: etree._Element, reason: str) -> Diagnostic:
     href = element.get("href")
     pointer = element.get("xpointer")
     named = f'href="{href}"' if href is not None else f'xpointer="{pointer}"'
-    return document.diagnostic(element, "E0009", f"xi:include {named} is not resolved: {reason}; the file "
-                               "is checked without the included content", with_ref=False)
+    return document.located(element, "E0009", f"xi:include {named} is not resolved: {reason}; the file "
+                            "is checked without the included content")
 
 
 def _drop(element: etree._Element) -> None:
@@ -214,15 +212,13 @@ def _real(path: Path) -> Path:
         raise _Refused("the path cannot be resolved (a loop of symbolic links?)") from None
 
 
-def _shown(document: Document, href: str) -> str:
+def _shown(document: ParsedFile, href: str) -> str:
     """How an included file is named in diagnostics: beside the including file's shown path."""
     base = os.path.dirname(document.path)
     return os.path.normpath(os.path.join(base, href)) if base else os.path.normpath(href)
 
 
-def _include(document: Document, element: etree._Element, folder: Path | None, includes: Includes) -> None:
-    from .document import parse, read_source
-
+def _include(document: ParsedFile, element: etree._Element, folder: Path | None, includes: Includes) -> None:
     if element.tag != XI_INCLUDE:
         raise _Refused(f"the namespace {OLD_XINCLUDE_NS} is a withdrawn draft; use {XINCLUDE_NS}")
     href = element.get("href", "")
@@ -258,9 +254,10 @@ def _include(document: Document, element: etree._Element, folder: Path | None, i
         return
     inner = Includes(includes.root, includes.enabled, (*includes.chain, str(target)), includes.budget)
     try:
-        included = parse(data, shown, base=target.parent, includes=inner)
+        included = ParsedFile.from_bytes(data, shown)
     except EditionParseError as error:
         raise _Refused(f"the included file is refused: {error.diagnostic}") from None
+    resolve_includes(included, target.parent, inner)
     replacement = _point(included, element.get("xpointer"))
     document.problems.extend(included.problems)
     document.origins.update(included.origins)
@@ -269,7 +266,7 @@ def _include(document: Document, element: etree._Element, folder: Path | None, i
     parent.replace(element, replacement)
 
 
-def _point(document: Document, pointer: str | None) -> etree._Element:
+def _point(document: ParsedFile, pointer: str | None) -> etree._Element:
     """The element an ``xpointer`` selects: a bare id, ``element(id/1/2)``, ``element(/1/3)``
     or ``xpointer(id('x'))``; the whole file without one."""
     if pointer is None:

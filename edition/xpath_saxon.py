@@ -1,21 +1,22 @@
 """The Saxon engine: XPath 3.1 evaluated by saxonche (SaxonC-HE), nodes mapped back to lxml.
 
 Saxon evaluates the expression on its own tree of the document (its
-TinyTree, parsed from the lxml tree's serialization, so both trees hold the
-same nodes); every node of the result is mapped back to the lxml node it
-came from, which has the line, column, XPath and canonical reference a hit
-needs.  The mapping is exact and cheap: both trees hold the same nodes in
-the same document order, so once per document the ``generate-id()`` of
-every Saxon node is paired with the lxml node at the same place
-(:meth:`_Tree._map`: 80,000 nodes of a FRUS volume in about 0.1 s).  One
+TinyTree, parsed from the file itself when lxml's tree is the file's, else
+from the lxml tree's serialization, so both trees hold the same nodes);
+every node of the result is mapped back to the lxml node it came from,
+which has the line, column, XPath and canonical reference a hit needs.  One
 wrapper expression returns, with the items, one line per item naming its
-node, so a result of 5,000 nodes costs one call into Saxon, not 5,000.
+node by ``generate-id()``, so a result of 5,000 nodes costs one call into
+Saxon, not 5,000.  The names are paired with lxml's nodes once per document,
+and only when a result holds a node: both trees hold the same elements,
+comments and processing instructions in the same order (27,000 of a FRUS
+volume: about 25 ms), and a text node is found from its parent and the
+sibling before it.  A result of values (``count()``, strings) maps nothing.
 
 The wrapper also bounds the result: ``subsequence(EXPR, 1, limit + 1)`` is
 evaluated lazily by Saxon, so ``1 to 10000000`` under a limit of 100,000
 produces 100,001 items, not ten million.
 """
-
 from __future__ import annotations
 
 import contextlib
@@ -122,14 +123,16 @@ class _Tree:
         epilog = list(root.itersiblings())
         self.top = (*prolog, root, *epilog)
         self.tree = tree
-        self._by_id: dict[str, Any] | None = None
+        self._ids: dict[str, etree._Element] | None = None
+        self._order: list[etree._Element] = []
         self._position: dict[int, int] | None = None
         self._nodes: Any = None
+        self._namer: Any = None
         self.xdm: Any = None
         file = _plain_file(document)
         if file is not None:
-            # Saxon reads the file itself: twice as fast as from a string; the node counts
-            # are checked when the trees are paired (_map), and a difference falls back here
+            # Saxon reads the file itself: twice as fast as from a string; that both trees hold
+            # the same nodes is checked when the first node is mapped (:meth:`ids`)
             with _quiet(), contextlib.suppress(saxonche.PySaxonApiError):
                 self.xdm = _processor().parse_xml(xml_file_name=file)
         if self.xdm is None:
@@ -146,71 +149,64 @@ class _Tree:
                 raise SaxonError(f"Saxon cannot read this document: {_message(error)}", static=False,
                                  document=True) from None
         self.from_file = False
+        self._namer = None
 
     from_file = True
 
-    def _map(self) -> None:
-        """Pair Saxon's nodes with lxml's: both trees hold the same nodes in the same
-        document order, so the n-th of one is the n-th of the other."""
+    def ids(self) -> dict[str, etree._Element] | None:
+        """The lxml element, comment or PI of each Saxon ``generate-id()``, paired once: both
+        trees hold these nodes in the same document order, so the n-th of one is the n-th of
+        the other (text nodes are found from their neighbours).  None when Saxon's tree of the
+        file turns out not to be lxml's (the file changed since…): Saxon then holds lxml's
+        serialization instead, and what was evaluated must be evaluated again."""
+        if self._ids is not None:
+            return self._ids
         probe = _processor().new_xpath_processor()
         probe.set_context(xdm_item=self.xdm)
-        self._nodes = probe.evaluate("/descendant-or-self::node()")
-        ids = str(probe.evaluate_single("string-join(/descendant-or-self::node() ! generate-id(.), ' ')")).split(" ")
-        order = _number_nodes(self.tree, self.top)
-        if len(ids) != len(order) and self.from_file:  # the file is not what lxml holds (an xi:include…)
-            self._parse_serialization()
-            self._map()
-            return
+        found = probe.evaluate_single("string-join(/descendant::node()[not(self::text())] ! generate-id(.), ' ')")
+        ids = str(found.string_value).split(" ") if found is not None else []
+        order = [node for top in self.top for node in top.iter()]
         if len(ids) != len(order):
-            raise SaxonError(f"Saxon's tree of this document has {len(ids)} nodes and lxml's {len(order)}",
-                             static=False, document=True)
-        self._by_id = dict(zip(ids, order, strict=True))
-        self._position = {id(node): n for n, node in enumerate(order) if not isinstance(node, tuple)}
+            if self.from_file:
+                self._parse_serialization()
+                return None
+            raise SaxonError(f"Saxon's tree of this document has {len(ids)} elements, comments and processing "
+                             f"instructions, and lxml's {len(order)}", static=False, document=True)
+        self._order = order  # keeps the proxies alive: _position is keyed by their id()
+        self._ids = dict(zip(ids, order, strict=True))
+        return self._ids
 
-    @property
-    def by_id(self) -> dict[str, Any]:
-        """lxml node of each Saxon ``generate-id()``: the tree, elements, comments, PIs,
-        and text nodes as (parent, previous sibling or None)."""
-        if self._by_id is None:
-            self._map()
-        assert self._by_id is not None
-        return self._by_id
+    def names(self, result: Any) -> list[str]:
+        """The lines of :data:`_NAMES` for the items of a wrapper's result."""
+        with _LOCK:
+            if self._namer is None:
+                self._namer = _processor().new_xpath_processor()
+            self._namer.set_context(xdm_item=self.xdm)  # clear_parameters() clears it too
+            self._namer.set_parameter("r", result)
+            found = self._namer.evaluate_single(_NAMES)
+            self._namer.clear_parameters()
+        return str(found.string_value if found is not None else "").split("\n")
 
     def node(self, element: etree._Element) -> Any:
         """Saxon's node for an lxml element (the context of a per-hit expression)."""
         if self._position is None:
-            self._map()
-        assert self._position is not None
+            if self.ids() is None:
+                self.ids()
+            probe = _processor().new_xpath_processor()
+            probe.set_context(xdm_item=self.xdm)
+            self._nodes = probe.evaluate("/descendant::node()[not(self::text())]")
+            self._position = {id(node): n for n, node in enumerate(self._order)}
         return self._nodes.item_at(self._position[id(element)])
-
-
-def _number_nodes(tree: etree._ElementTree, top: tuple[Any, ...]) -> list[Any]:
-    """The nodes of the lxml tree in XDM document order (text as (parent, before))."""
-    order: list[Any] = [tree]
-    append = order.append
-
-    def add(node: Any) -> None:
-        append(node)
-        if isinstance(node.tag, str):
-            if node.text:
-                append((node, None))
-            for child in node:
-                if isinstance(child, etree._Entity):
-                    raise SaxonError("an unexpanded entity reference", static=False, document=True)
-                add(child)
-                if child.tail:
-                    append((node, child))
-
-    for node in top:
-        add(node)
-    return order
 
 
 def _plain_file(document: Document) -> str | None:
     """The file a large document was read from, when Saxon may read it itself: unchanged since,
-    no DOCTYPE (no DTD to fetch, no entity to expand) and nothing included into lxml's tree."""
+    no DOCTYPE (no DTD to fetch, no entity to expand), nothing included into lxml's tree and
+    not TEI P4 (lxml's tree is its P5 reading, W0012)."""
     origin = document._origin
     if origin is None or document.origins or document.tree.docinfo.doctype:
+        return None
+    if any(problem.code == "W0012" for problem in document.problems):
         return None
     file, *identity = origin
     try:
@@ -237,20 +233,34 @@ def saxon_tree(document: Document) -> _Tree:
 # -- compiled expressions --------------------------------------------------------
 
 _V = "$Q{urn:x-edition}"
-# One line per item: a node's generate-id(), an attribute's owner id, namespace and name, a
-# string's value escaped (S, or U for xs:untypedAtomic: backslash and newline as \\ and \n),
+# One line per item: a string's value escaped (S, or U for xs:untypedAtomic: backslash and
+# newline as \\ and \n), N and the generate-id() of a node (enough for an element, comment or
+# PI of the document; any other node is named by a second expression, :data:`_NAMES`, so that
+# the wrapper stays short: most results are values, and a short wrapper is quicker to compile),
 # else empty (the item itself is read from the result, one call into Saxon each).
 _WRAPPER = (
     "let $V:r := subsequence((\n@EXPRESSION@\n), 1, @LIMIT@) return "
     "(string-join(for $V:i in $V:r return "
-    "if ($V:i instance of attribute()) then "
-    "generate-id($V:i/..) || ' ' || namespace-uri($V:i) || ' ' || local-name($V:i) "
-    "else if ($V:i instance of namespace-node()) then 'n' "
-    "else if ($V:i instance of node()) then generate-id($V:i) "
+    "if ($V:i instance of node()) then 'N' || generate-id($V:i) "
     "else if ($V:i instance of xs:string or $V:i instance of xs:untypedAtomic) then "
     "(if ($V:i instance of xs:string) then 'S' else 'U') "
-    "|| replace(replace($V:i, '\\\\', '\\\\\\\\'), '\\n', '\\\\n') "
+    "|| (if (contains($V:i, '\\') or contains($V:i, codepoints-to-string(10))) then "
+    "replace(replace($V:i, '\\\\', '\\\\\\\\'), '\\n', '\\\\n') else $V:i) "
     "else '', codepoints-to-string(10)), $V:r)").replace("$V:", _V)
+# The nodes of a result ($r: the wrapper's, its first item the lines) by their kind and
+# generate-id(): E an element, comment or PI; T a text node, by its parent and the sibling
+# before it (whose tail it is in lxml); A an attribute, by its owner, namespace and name;
+# D the document node; empty for a node of another tree or a namespace node (read as a value).
+_NAMES = (
+    "let $d := root() return string-join(subsequence($r, 2) ! ("
+    "if (not(. instance of node())) then '' "
+    "else if (not(root(.) is $d)) then '' "
+    "else if (. instance of attribute()) then "
+    "'A' || generate-id(..) || ' ' || namespace-uri(.) || ' ' || local-name(.) "
+    "else if (. instance of text()) then 'T' || generate-id(..) || ' ' || generate-id(preceding-sibling::node()[1]) "
+    "else if (. instance of document-node()) then 'D' "
+    "else if (. instance of namespace-node()) then '' "
+    "else 'E' || generate-id(.)), codepoints-to-string(10))")
 # never true, and (unlike false()) not folded away by Saxon's optimiser, whose analysis of a
 # dead branch took 58 s on a sum of 20,001 terms where parsing and typing take 0.1 s
 _STATIC = "if (current-date() lt xs:date('1900-01-01')) then (\n@EXPRESSION@\n) else ()"
@@ -289,6 +299,22 @@ class SaxonExpression:
         """The result items: lxml nodes (text nodes as :class:`Text`), Python atomic
         values, or :mod:`edition.query_values` records; at most ``limit + 1`` of them."""
         tree = saxon_tree(document)
+        result, lines = self._run(tree, item, limit)
+        ids: dict[str, Any] = {}
+        if any(line[:1] == "N" for line in lines):
+            found = tree.ids()
+            if found is None:  # Saxon now holds lxml's serialization: the same question again
+                result, lines = self._run(tree, item, limit)
+                found = tree.ids()
+            ids = found or {}
+            # an element, comment or PI of the document is known by its id; other nodes are named
+            lines = ["E" + line[1:] if line[:1] == "N" and line[1:] in ids else line for line in lines]
+            if any(line[:1] == "N" for line in lines):
+                names = tree.names(result)
+                lines = [name if line[:1] == "N" else line for line, name in zip(lines, names, strict=True)]
+        return _items(tree, ids, result, lines) if lines else []
+
+    def _run(self, tree: _Tree, item: etree._Element | None, limit: int) -> tuple[Any, list[str]]:
         with _LOCK:
             if item is None:
                 self._xpath.set_context(xdm_item=tree.xdm)
@@ -300,12 +326,9 @@ class SaxonExpression:
                     result = self._xpath.evaluate(wrapped)
                 except saxonche.PySaxonApiError as error:
                     raise SaxonError(_message(error), static=False) from None
-        if result is None or result.size == 0:
-            return []
-        lines = result.item_at(0).string_value.split("\n")
-        if result.size == 1:  # no items: string-join of nothing is ''
-            return []
-        return _items(tree, result, lines)
+        if result is None or result.size <= 1:  # no items: string-join of nothing is ''
+            return result, []
+        return result, result.item_at(0).string_value.split("\n")
 
 
 class Text:
@@ -321,9 +344,7 @@ class Text:
         return (self.before.tail if self.before is not None else self.parent.text) or ""
 
 
-def _items(tree: _Tree, result: Any, lines: list[str]) -> list[Any]:
-    # values only (count(), string-join()...): no need to pair the trees' nodes
-    by_id = tree.by_id if any(lines) else {}
+def _items(tree: _Tree, ids: dict[str, Any], result: Any, lines: list[str]) -> list[Any]:
     items: list[Any] = []
     append = items.append
     for position, line in enumerate(lines, start=1):
@@ -334,19 +355,29 @@ def _items(tree: _Tree, result: Any, lines: list[str]) -> list[Any]:
                 text = _ESCAPED.sub(_unescape, text)
             append(text if kind == "S" else Atomic("xs:untypedAtomic", text))
             continue
-        if " " in line:  # an attribute: its owner's id, namespace URI, local name
-            owner, uri, local = line.split(" ", 2)
-            element = by_id.get(owner)
-            if element is not None:
-                append(Attribute(element, f"{{{uri}}}{local}" if uri else local))
-                continue
-        else:
-            node = by_id.get(line) if line else None
-            if node is not None:
-                append(Text(*node) if isinstance(node, tuple) else node)
-                continue
-        append(_convert(result.item_at(position)))  # a value, or a node of another tree
+        node = _node(tree, ids, kind, line) if kind else None
+        append(node if node is not None else _convert(result.item_at(position)))
     return items
+
+
+def _node(tree: _Tree, ids: dict[str, Any], kind: str, line: str) -> Any:
+    """The lxml node a wrapper line names (None: not found; the item is then converted)."""
+    if kind == "E":
+        return ids.get(line[1:])
+    if kind == "A":  # an attribute: its owner, namespace URI, local name
+        owner_id, uri, local = line[1:].split(" ", 2)
+        owner = ids.get(owner_id)
+        return Attribute(owner, f"{{{uri}}}{local}" if uri else local) if owner is not None else None
+    if kind == "T":  # a text node: its parent, and the sibling before it (none: the parent's text)
+        parent_id, _, before_id = line[1:].partition(" ")
+        parent = ids.get(parent_id)
+        before = ids.get(before_id) if before_id else None
+        if parent is None or (before_id and before is None):
+            return None
+        return Text(parent, before)
+    if kind == "D":
+        return tree.tree
+    return None
 
 
 _ESCAPED = re.compile(r"\\(.)")

@@ -8,64 +8,28 @@ request leaves that origin, and its console must stay free of errors.
 
 from __future__ import annotations
 
-import functools
-import json
-import threading
 from collections.abc import Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
+from web import chromium, console_errors, requested, served
 
 pytestmark = pytest.mark.browser
-
-
-class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the stdlib's name
-        pass
 
 
 @pytest.fixture(scope="module")
 def server(memo_edition) -> Iterator[str]:
     out, report = memo_edition
     assert report.exit_code == 0
-    handler = functools.partial(_QuietHandler, directory=str(out))
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with served(out) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def driver(tmp_path_factory: pytest.TempPathFactory):
-    missing = [str(p) for p in (CHROMIUM, CHROMEDRIVER) if not p.exists()]
-    if missing:
-        pytest.skip(f"{' and '.join(missing)} missing: install the Debian packages chromium and chromium-driver")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-dev-shm-usage", "--window-size=1200,1600",
-                 f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}"):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
-    browser = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
-    browser.set_page_load_timeout(30)
-    try:
+    with chromium(tmp_path_factory.mktemp("chromium-profile"), "1200,1600", timeout=30) as browser:
         yield browser
-    finally:
-        browser.quit()
 
 
 @pytest.fixture(scope="module")
@@ -120,18 +84,11 @@ def test_screenshot_is_kept(memo, artifacts: Path) -> None:
 def test_console_is_clean_and_no_request_leaves_the_origin(memo, server: str) -> None:
     memo.get(f"{server}/html/d300.html")  # a fresh load after the interactions above
     memo.get(f"{server}/html/persons.html")
-    errors = [entry for entry in memo.get_log("browser") if entry["level"] in ("SEVERE", "ERROR")]
-    assert errors == []
+    assert console_errors(memo) == []
     origin = urlsplit(server).netloc
-    requested: list[str] = []
-    for entry in memo.get_log("performance"):
-        message = json.loads(entry["message"])["message"]
-        # requests made for our pages (the browser's own new-tab page also shows up in the log)
-        if (message.get("method") == "Network.requestWillBeSent"
-                and message["params"].get("documentURL", "").startswith(server)):
-            requested.append(message["params"]["request"]["url"])
-    assert requested, "the performance log recorded no request at all"
-    foreign = [url for url in requested if urlsplit(url).netloc != origin]
+    urls = requested(memo, server)
+    assert urls, "the performance log recorded no request at all"
+    foreign = [url for url in urls if urlsplit(url).netloc != origin]
     assert foreign == []
-    assert any(url.endswith("/assets/edition.js") for url in requested)
-    assert any(url.endswith("/assets/edition.css") for url in requested)
+    assert any(url.endswith("/assets/edition.js") for url in urls)
+    assert any(url.endswith("/assets/edition.css") for url in urls)

@@ -37,6 +37,18 @@ def test_the_default_folder_is_the_users_cache_folder(monkeypatch: pytest.Monkey
     assert cache.folder() == tmp_path / "xdg" / "tei-edition" / f"v{edition.__version__}"
 
 
+@pytest.mark.parametrize("environment", [{}, {"XDG_CACHE_HOME": "/srv/cache"}, {"XDG_CACHE_HOME": "relative/cache"},
+                                         {"HOME": "/home/someone", "XDG_CACHE_HOME": ""}, {"HOME": "relative"}])
+def test_the_folder_is_the_one_platformdirs_names(environment: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """On Linux the folder is worked out without importing platformdirs (start-up time): the same one."""
+    import platformdirs
+
+    monkeypatch.delenv("EDITION_CACHE", raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    assert cache.root() == Path(platformdirs.user_cache_dir("tei-edition", appauthor=False))
+
+
 def test_entries_round_trip_and_are_keyed_by_version(cache_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     cache.write("tei-all", "k.rng", b"<grammar/>")
     assert cache.read("tei-all", "k.rng") == b"<grammar/>"

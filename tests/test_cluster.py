@@ -46,9 +46,6 @@ def cluster() -> Iterator[Any]:
         local.close()
 
 
-#: Pagefind's search index differs between two local builds of the same input (its filter
-#: files' hashes): it is left out of the comparison, every page it indexes is compared.
-NOT_DETERMINISTIC = "html/pagefind/"
 #: The inputs' size, time and inode, recorded only for a file not modified within the last
 #: seconds: the state of the file system when the client planned, not part of the edition.
 STAT_FILE = ".edition-stat.json"
@@ -56,8 +53,7 @@ STAT_FILE = ".edition-stat.json"
 
 def tree(folder: Path) -> dict[str, bytes]:
     files = {name: p.read_bytes() for p in sorted(folder.rglob("*"))
-             if p.is_file() and not (name := str(p.relative_to(folder))).startswith(NOT_DETERMINISTIC)
-             and name != STAT_FILE}
+             if p.is_file() and (name := str(p.relative_to(folder))) != STAT_FILE}
     if MANIFEST in files:
         # its "key" hashes the toolkit's files, read by the client, never by a worker: it changes
         # only when the code changes between two builds (as it may while the tree is being edited)

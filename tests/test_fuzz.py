@@ -8,11 +8,13 @@ temporary folder) through the library.  The property: nothing but our
 EditionError family escapes, and every outcome is diagnostics.
 
 The default run does a few hundred cases; ``pytest -m fuzz`` runs 10,000
-and writes its numbers to test-artifacts/fuzz-stats.json.
+and writes its numbers to test-artifacts/fuzz-stats-long.json (the default run to
+fuzz-stats-default.json), every 250 cases and at the end.
 """
 
 from __future__ import annotations
 
+import gc
 import json
 import shutil
 import tempfile
@@ -149,7 +151,15 @@ def mutated_file(draw: st.DrawFn) -> tuple[str, bytes]:
 STATS: Counter[str] = Counter()
 #: Which run the numbers belong to: "default" (a few hundred cases) or "long" (-m fuzz).
 PROFILE = ["default"]
-_WORK = Path(tempfile.mkdtemp(prefix="edition-fuzz-"))
+#: The cases' folder, made by the first case: collecting this file (``-m "not fuzz"``, ``-k``)
+#: without running it leaves no folder behind.
+_WORK: list[Path] = []
+
+
+def _work() -> Path:
+    if not _WORK:
+        _WORK.append(Path(tempfile.mkdtemp(prefix="edition-fuzz-")))
+    return _WORK[0]
 
 
 def _diagnostics_only(items: object) -> None:
@@ -164,7 +174,7 @@ def exercise(name: str, data: bytes) -> None:
     from edition.query import Plan, run_files
     from edition.validate import validate
 
-    source = _WORK / "in" / Path(name).name
+    source = _work() / "in" / Path(name).name
     source.parent.mkdir(exist_ok=True)
     source.write_bytes(data)
     STATS["cases"] += 1
@@ -200,13 +210,23 @@ def exercise(name: str, data: bytes) -> None:
         except EditionError:
             STATS["cite-refused"] += 1
     try:
-        built = build([source], out=_WORK / "site" / "edition", formats=["html", "text"], jobs=1)
+        built = build([source], out=_work() / "site" / "edition", formats=["html", "text"], jobs=1)
         _diagnostics_only(built.diagnostics)
         STATS["build-done"] += 1
     except EditionError:
         STATS["build-refused"] += 1
     if STATS["cases"] % 250 == 0:
         _write_numbers()
+    # The build collects cycles (speed.give_back_memory), and a full collection walks every
+    # object alive: hypothesis's record of the examples grows with each case, so that after
+    # a few hundred cases the collector's walks were most of a case's time.  What this case
+    # left is collected here (only objects made since the last freeze are walked) and what
+    # survives it, hypothesis's state, is set aside from later collections.  What was set
+    # aside and has died since (cycles only the collector frees) is freed every 250 cases.
+    if STATS["cases"] % 250 == 0:
+        gc.unfreeze()
+    gc.collect()
+    gc.freeze()
 
 
 FAST = settings(max_examples=200, deadline=None, derandomize=True, database=None,
@@ -242,6 +262,8 @@ def _write_numbers() -> None:
 @pytest.fixture(scope="module", autouse=True)
 def _report_numbers():
     yield
+    gc.unfreeze()
     if STATS["cases"]:
         _write_numbers()
-    shutil.rmtree(_WORK, ignore_errors=True)
+    for folder in _WORK:
+        shutil.rmtree(folder, ignore_errors=True)

@@ -279,7 +279,9 @@ def test_sigkill_leaves_the_previous_build_whole(tmp_path: Path) -> None:
                           env=env, cwd=tmp_path)
     assert last.returncode in (0, 1), last.stderr
     assert _tree_hashes(out) == previous
-    assert sorted(p.name for p in out.parent.iterdir()) == ["edition"], "stale temporary folders remain"
+    # the replaced edition is kept as the spare the next build is patched into (edition.swap)
+    assert sorted(p.name for p in out.parent.iterdir()) == [".edition.spare", "edition"], \
+        "stale temporary folders remain"
 
 
 # -- the print edition fetches nothing outside the build folder ---------------------------

@@ -10,6 +10,8 @@ PDF/UA-1 tagging; hostile text is set as text, never run as Typst code.
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from io import BytesIO
 from pathlib import Path
 
@@ -140,6 +142,12 @@ def test_hostile_text_is_set_as_text_never_run() -> None:
 def test_the_engine_is_an_option(memo_path: Path, frus_excerpt: Path, tmp_path: Path) -> None:
     with pytest.raises(EditionUsageError):
         PdfWriter.check_options({"pdf_engine": "latex"})
+    with pytest.raises(EditionUsageError, match="PDF/UA-1"):  # Typst's PDF/A would need a document date
+        PdfWriter.check_options({"pdf_engine": "typst", "pdf_variant": "pdf/a-3b"})
+    # a document's PDF: Typst by default, WeasyPrint for images and PDF/A, or when asked
+    assert PdfWriter.engine({}) == "typst" and PdfWriter.engine({}, None) == "typst"
+    assert PdfWriter.engine({}, images=True) == PdfWriter.engine({"pdf_engine": "typst"}, images=True) == "weasyprint"
+    assert PdfWriter.engine({}, "pdf/a-3b") == PdfWriter.engine({"pdf_engine": "weasyprint"}) == "weasyprint"
     assert PdfWriter.book_engine({}) == "typst"
     assert PdfWriter.book_engine({}, [{"print_html": "<img src='a.png'>"}]) == "weasyprint"  # images
     assert PdfWriter.book_engine({}, [], "pdf/a-4") == "weasyprint"
@@ -164,3 +172,90 @@ def test_documents_through_typst_when_asked(memo_path: Path, tmp_path: Path) -> 
     assert "a that] wait in the original" in body  # the correction's lettered note
     assert "594" in body  # the printed volume's page in the margin
     assert "<pdfuaid:part>1</pdfuaid:part>" in reader.trailer["/Root"]["/Metadata"].get_object().get_data().decode()
+
+
+FORKED = """
+import sys
+from pathlib import Path
+from edition.build import build
+memo, excerpt, out = (Path(a) for a in sys.argv[1:])
+first = build([memo], out=out / "a", formats=["pdf"], jobs=1, incremental=False)
+second = build([excerpt], out=out / "b", formats=["pdf"], jobs=2, incremental=False, options={"whole_pdf": False})
+
+def children() -> int:  # processes of ours still running: a Typst server is not kept after a build
+    import os
+    count = 0
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            stat = open(f"/proc/{pid}/stat").read()
+        except OSError:  # ended meanwhile
+            continue
+        count += stat.rsplit(") ", 1)[-1].split()[1] == str(os.getpid())
+    return count
+print(first.exit_code, second.exit_code, first.units, second.units, "typst" in sys.modules, children())
+"""
+
+
+def test_documents_through_typst_on_both_cores_after_typst_ran_in_the_process(
+        memo_path: Path, frus_excerpt: Path, tmp_path: Path) -> None:
+    """A library user's second build: Typst has set a document in this process (jobs=1), then a
+    build forks two workers. Typst's thread pool does not survive a fork, so Typst never runs in
+    the build's processes (each has a Typst server of its own): the workers set every document,
+    without waiting forever on the parent's threads, and typst is never even imported here."""
+    done = subprocess.run([sys.executable, "-c", FORKED, str(memo_path), str(frus_excerpt), str(tmp_path)],
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    first, second, _, units, imported, children = done.stdout.split()
+    assert (first, second, imported, children) == ("0", "0", "False", "0")
+    pdfs = sorted((tmp_path / "b" / "pdf").rglob("*.pdf"))
+    assert len(pdfs) == int(units) >= 6
+    for pdf in [tmp_path / "a" / "pdf" / "d300.pdf", *pdfs]:
+        reader = PdfReader(pdf)
+        assert reader.metadata["/Creator"].startswith("Typst"), pdf
+        assert "/StructTreeRoot" in reader.trailer["/Root"]
+
+
+def _structure(node, found: list[tuple[str, list[str]]]) -> None:
+    """Every structure element's type and its children's types, depth first."""
+    node = node.get_object()
+    kids = node.get("/K")
+    kids = kids if isinstance(kids, list) else [] if kids is None else [kids]
+    children = [kid.get_object() for kid in kids if hasattr(kid, "get_object")]
+    children = [child for child in children if isinstance(child, dict) and "/S" in child]
+    found.append((str(node.get("/S")), [str(child["/S"]) for child in children]))
+    for child in children:
+        _structure(child, found)
+
+
+def test_a_long_list_with_printed_pages_is_a_tagged_list(tmp_path: Path) -> None:
+    """An index: nested lists over several pages, the printed volume's page breaks between and
+    inside their items. Typst sets it (its own PDF/UA-1 check once refused such a list when a
+    margin number was drawn on a page the list ran over), bullets and all, tagged L > LI."""
+    from edition.document import parse
+
+    def entries(depth: int, count: int) -> str:
+        items = []
+        for n in range(1, count + 1):
+            sub = f"<list>{entries(depth + 1, 7)}</list>" if depth < 3 and n % 7 == 0 else ""
+            page = f'<pb n="{800 + n}"/>' if depth == 1 and n % 25 == 0 else ""
+            items.append(f"{page}<item>Entry {depth}.{n}, {n * 3}{sub}</item>")
+        return "".join(items)
+
+    document = parse(('<TEI xmlns="http://www.tei-c.org/ns/1.0"><teiHeader><fileDesc><titleStmt><title type="main">'
+                      'An index</title></titleStmt><publicationStmt><p/></publicationStmt><sourceDesc><p/></sourceDesc>'
+                      '</fileDesc></teiHeader><text><body><div type="document" xml:id="d1" n="1"><head>1. Index</head>'
+                      f'<list>{entries(1, 120)}</list></div></body></text></TEI>').encode(), "fixture-index.xml")
+    result = PdfWriter().write_unit(document, document.element_for_ref("d1"), {})
+    reader = PdfReader(BytesIO(next(iter(result.files.values()))))
+    assert reader.metadata["/Creator"].startswith("Typst")  # not refused by Typst, so not WeasyPrint's
+    text = " ".join(page.extract_text() for page in reader.pages)
+    assert len(reader.pages) >= 4 and "• Entry 1.1, 3" in text and "Entry 3.3, 9" in text
+    assert re.search(r"(?m)^825$", "\n".join(page.extract_text() for page in reader.pages))
+    found: list[tuple[str, list[str]]] = []
+    _structure(reader.trailer["/Root"]["/StructTreeRoot"], found)
+    lists = [children for kind, children in found if kind == "/L"]
+    # one list of 120 items, its 17 sublists and theirs (a sublist stands in its list, as Typst tags it)
+    assert len(lists) == 1 + 17 + 17
+    assert all(children and set(children) <= {"/LI", "/L"} for children in lists), \
+        [sorted(set(children)) for children in lists if set(children) - {"/LI", "/L"}]
+    assert max(children.count("/LI") for children in lists) == 120

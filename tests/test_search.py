@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
+import shutil
 from pathlib import Path
 
 from conftest import MEMO
 from lxml import html
 
 from edition.build import build
+from edition.transforms.pagefind_index import SIGNATURE, decode, encode
+from edition.transforms.search import index_site
 
 
 def _index(out: Path) -> dict[str, str]:
@@ -47,3 +51,34 @@ def test_documents_carry_the_search_metadata_and_every_page_a_search_box(tmp_pat
     search = html.document_fromstring((out / "html" / "search.html").read_bytes())
     assert search.xpath("//script/@src") == ["assets/edition.js", "assets/search.js"]
     assert "wasm-unsafe-eval" in search.xpath("string(//meta[@http-equiv='Content-Security-Policy']/@content)")
+
+
+def test_the_same_pages_written_in_any_order_give_the_same_index(tmp_path: Path, frus_excerpt: Path) -> None:
+    out = tmp_path / "edition"
+    assert build([MEMO, frus_excerpt], out=out, formats=["html"]).exit_code == 0
+    pages = sorted(p.relative_to(out / "html") for p in (out / "html").rglob("*.html") if "pagefind" not in p.parts)
+    indexes = []
+    # a small folder lists its files in the order they were made (as parallel workers make them)
+    for name, order in (("forward", pages), ("backward", pages[::-1])):
+        folder = tmp_path / name
+        for page in order:
+            (folder / page).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(out / "html" / page, folder / page)
+        assert index_site(folder) is None
+        indexes.append(_index(folder))
+    assert indexes[0] == indexes[1] == _index(out / "html")
+    entry = json.loads((tmp_path / "forward" / "pagefind" / "pagefind-entry.json").read_text(encoding="utf-8"))
+    assert entry["languages"]["en"]["page_count"] == 5  # d299-d302 and the memo
+    # the filters' values in order, each file named by its content's hash as Pagefind names its files
+    filters = sorted((tmp_path / "forward" / "pagefind" / "filter").iterdir())
+    assert len(filters) == 2  # year and person (chapters are a volume's)
+    for path in filters:
+        data = gzip.decompress(path.read_bytes())
+        name, values = decode(data, len(SIGNATURE))[0]
+        assert name in {"person", "year"} and values == sorted(values)
+        assert encode([name, values]) == data[len(SIGNATURE):]
+        digest = "".join(f"{byte:x}" for byte in hashlib.sha1(data[len(SIGNATURE):]).digest())
+        assert path.name == f"en_{digest[:7]}.pf_filter"
+    persons = next(values for path in filters
+                   if (values := decode(gzip.decompress(path.read_bytes()), len(SIGNATURE))[0])[0] == "person")[1]
+    assert len(persons) > 5 and [value for value, _ in persons] == sorted(value for value, _ in persons)

@@ -207,3 +207,48 @@ def test_rules_on_the_tei_guidelines_source() -> None:
     assert counts == {"E0202": 2, "E0209": 19}
     dangling = sorted(d.message.split('"')[1] for d in report.diagnostics if d.code == "E0202")
     assert dangling == ["#TEIcmc2012", "#descmr"]
+
+
+def test_a_large_file_s_grammar_and_schematron_in_a_child_give_the_same_report(monkeypatch: pytest.MonkeyPatch
+                                                                                 ) -> None:
+    """A file of 1 MiB or more has its grammar and Schematron checked in a forked child while
+    the rules run (edition.speed.in_child); the report is the one checked in one process."""
+    import importlib
+    import threading
+
+    import edition.speed
+    from edition.schematron_select import SchematronOptions
+
+    module = importlib.import_module("edition.validate")  # the package exports the function of that name
+
+    fixture = Path(__file__).parent / "fixtures" / "schematron" / "tei-constraints-many.xml"
+    options = SchematronOptions(tei_constraints=True)
+    monkeypatch.setattr(module, "_CHILD_FROM_BYTES", 1 << 40)
+    alone = validate([fixture], schema="tei-all", schematron=options)
+    forked: list[int] = []
+    real = edition.speed.in_child
+
+    def counted(work):  # type: ignore[no-untyped-def]
+        forked.append(threading.active_count())
+        return real(work)
+
+    monkeypatch.setattr(module, "_CHILD_FROM_BYTES", 0)
+    monkeypatch.setattr(edition.speed, "in_child", counted)
+    child = validate([fixture], schema="tei-all", schematron=options)
+    assert forked == [1]  # the child ran (one thread: fork is safe)
+    assert [str(d) for d in child.diagnostics] == [str(d) for d in alone.diagnostics]
+    codes = {d.code for d in alone.diagnostics}
+    assert {"E0701", "W0702", "I0703"} <= codes and any(code.startswith("E01") for code in codes)  # both layers
+    assert len(alone.diagnostics) > 50
+
+
+def test_work_in_a_child_gives_its_result_or_its_error_here() -> None:
+    from edition.speed import in_child
+
+    assert in_child(lambda: [1, "two", (3.0,)])() == [1, "two", (3.0,)]
+
+    def fails() -> None:
+        raise ValueError("raised in the child, then here")
+
+    with pytest.raises(ValueError, match="then here"):
+        in_child(fails)()

@@ -112,7 +112,9 @@ def read(writer: str, document: Document, unit: etree._Element, folder: Path, **
             "notes": {" ".join(li.xpath("string(a[@class='note-label'])").split()):
                       " ".join(li.xpath("string(div[@class='note-body'])").split())
                       for li in page.xpath("//ol[@class='notes-list']/li")},
-            "text": _text_of(text, f".//*[contains(@class, 'note-call')] | .//span[@class='{hidden}']"),
+            # (as the reading switch shows it: one reading, without the marks of both side by side)
+            "text": _text_of(text, f".//*[contains(@class, 'note-call')] | .//span[@class='{hidden}' or "
+                                   "@class='alt-mark']"),
             "headings": [(int(h.tag[1]) - (0 if titled else 1), _text_of(h, ".//*[contains(@class, 'note-call')]"))
                          for h in text.xpath(".//h1 | .//h2 | .//h3 | .//h4 | .//h5 | .//h6")],
             # (a "continued from page 593" note of the page's own is not a page break)

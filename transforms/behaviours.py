@@ -152,6 +152,10 @@ DEFAULT_TABLE: dict[str, tuple[Model, ...]] = {
 }
 
 
+#: A tag's decision for one writer: its model, or its (compiled predicate or None, model) in order.
+Resolved = Model | tuple[tuple[etree.XPath | None, Model], ...]
+
+
 class BehaviourTable:
     """The table compiled: predicates become lxml XPath objects, once."""
 
@@ -163,6 +167,8 @@ class BehaviourTable:
         self._compiled: dict[str, etree.XPath] = {}
         #: namespace → models of every element of that namespace the table does not name
         self._namespaces: dict[str, tuple[Model, ...]] = {}
+        #: outputs → {tag: its one model, or its (predicate, model) candidates} (see :meth:`resolver`)
+        self._resolvers: dict[frozenset[str], dict[str, Resolved]] = {}
         for name, models in table.items():
             self.add(name, models)
 
@@ -174,6 +180,7 @@ class BehaviourTable:
         models = tuple(models) if not isinstance(models, Model) else (models,)
         self._compile(name, models)
         self._models[key] = models
+        self._resolvers.clear()
 
     def _compile(self, name: str, models: tuple[Model, ...]) -> None:
         for model in models:
@@ -190,6 +197,7 @@ class BehaviourTable:
         models = tuple(models)
         self._compile(f"{{{namespace}}}*", models)
         self._namespaces[namespace] = models
+        self._resolvers.clear()
 
     def _key(self, name: str) -> str:
         return name if name.startswith("{") else f"{{{self.namespace}}}{name}"
@@ -216,6 +224,51 @@ class BehaviourTable:
             if model.output is not None and model.output not in wanted:
                 continue
             if model.predicate is None or self._compiled[model.predicate](element):
+                return model
+        return self.fallback
+
+    def resolver(self, outputs: Iterable[str]) -> dict[str, Resolved]:
+        """What :meth:`select` decides for one writer's outputs, by tag, filled as tags are met.
+
+        Why: a renderer asks for every element of every page; the models of the other outputs
+        are dropped once here, and a tag whose first fitting model has no predicate (most of
+        them) is one dictionary look-up.  Use :meth:`pick` on an entry; a tag the table does not
+        know is never entered (ask :meth:`select`)."""
+        key = frozenset(outputs)
+        found = self._resolvers.get(key)
+        if found is None:
+            found = self._resolvers[key] = {}
+        return found
+
+    def resolve(self, resolved: dict[str, Resolved], tag: str, outputs: Iterable[str]) -> Resolved | None:
+        """Enter ``tag`` in a :meth:`resolver` map; None when the table does not know it."""
+        models = self._models.get(tag)
+        if models is None:
+            models = self._namespaces.get(tag[1:tag.find("}")]) if tag[:1] == "{" else None
+            if models is None:
+                return None
+        wanted = set(outputs)
+        candidates: list[tuple[etree.XPath | None, Model]] = []
+        for model in models:
+            if model.output is not None and model.output not in wanted:
+                continue
+            if model.predicate is None:
+                if not candidates:
+                    resolved[tag] = model
+                    return model
+                candidates.append((None, model))
+                break
+            candidates.append((self._compiled[model.predicate], model))
+        entry: Resolved = tuple(candidates) if candidates else self.fallback
+        resolved[tag] = entry
+        return entry
+
+    def pick(self, entry: Resolved, element: etree._Element) -> Model:
+        """The model a :meth:`resolver` entry gives ``element`` (as :meth:`select` would)."""
+        if isinstance(entry, Model):
+            return entry
+        for predicate, model in entry:
+            if predicate is None or predicate(element):
                 return model
         return self.fallback
 

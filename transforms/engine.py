@@ -20,7 +20,7 @@ from __future__ import annotations
 import contextlib
 import keyword
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Generic, TypeVar
 
@@ -30,6 +30,7 @@ from edition.diagnostics import Diagnostic, EditionUsageError
 from edition.document import TEI_NS, Document, local_name
 
 from .behaviours import DEFAULT, VOCABULARY, BehaviourTable, Model
+from .contract import UnitRecord
 from .stage import Decisions, Segment, decide, plain_text
 
 Fragment = TypeVar("Fragment")
@@ -66,6 +67,8 @@ class Context:
 
 class Content(Generic[Fragment]):
     """The content of a node, rendered on demand."""
+
+    __slots__ = ("_renderer", "node")  # one per element rendered
 
     def __init__(self, renderer: Renderer[Fragment], node: etree._Element) -> None:
         self._renderer = renderer
@@ -114,10 +117,14 @@ class Writer(Generic[Fragment]):
     format: ClassVar[str] = ""
     suffix: ClassVar[str] = ""
     outputs: ClassVar[tuple[str, ...]] = ()
+    #: The suffix of the files this writer's pages link to (a volume's previous and next
+    #: pages, a page break shown on another page); empty: its own ``suffix``.
+    link_suffix: ClassVar[str] = ""
 
     # -- whole outputs (called by edition.build) ----------------------------
-    def write_unit(self, document: Document, unit: etree._Element, options: dict[str, Any]) -> UnitResult:
-        """Render one unit (a document division, or a whole text) into files."""
+    def write_unit(self, document: Document, unit: etree._Element, options: UnitRecord) -> UnitResult:
+        """Render one unit (a document division, or a whole text) into files; ``options`` is the
+        unit as the build planned it (it also reads as the mapping of earlier versions)."""
         raise NotImplementedError
 
     def finish(self, records: list[dict[str, Any]], options: dict[str, Any]) -> dict[str, bytes]:
@@ -232,7 +239,7 @@ class Renderer(Generic[Fragment]):
     """Renders nodes of one document with one writer and one behaviour table."""
 
     def __init__(self, writer: Writer[Fragment], document: Document, table: BehaviourTable = DEFAULT,
-                 options: dict[str, Any] | None = None, unit: etree._Element | None = None) -> None:
+                 options: Mapping[str, Any] | None = None, unit: etree._Element | None = None) -> None:
         self.writer = writer
         self.table = table
         self.decisions = decide(document, table)
@@ -240,9 +247,13 @@ class Renderer(Generic[Fragment]):
                            decisions=self.decisions)
         self._unknown: dict[str, list[Any]] = {}
         self._methods: dict[str, Callable[..., Fragment]] = {}
+        self._resolved = table.resolver(writer.outputs)
 
     def model(self, node: etree._Element) -> Model:
-        model = self.table.select(node, self.writer.outputs)
+        entry = self._resolved.get(node.tag)
+        if entry is None:
+            entry = self.table.resolve(self._resolved, node.tag, self.writer.outputs)
+        model = self.table.pick(entry, node) if entry is not None else None
         if model is None:
             seen = self._unknown.get(node.tag)
             if seen is None:  # reported where the source has it (not in what the stage made)
@@ -261,31 +272,46 @@ class Renderer(Generic[Fragment]):
 
     def render(self, node: etree._Element) -> Fragment:
         """One node with its behaviour (its tail is its parent's business)."""
-        if not isinstance(node.tag, str):
+        tag = node.tag
+        if not isinstance(tag, str):
             return self.writer.join(self.ctx, [])  # comments and processing instructions are not text
-        generated = self.decisions.generated.get(node)
-        if generated is not None:
-            node = generated  # what the stage made in its place (divGen's contents)
-        model = self.model(node)
-        if node in self.decisions.alternates and model.behaviour != "omit":
+        decisions = self.decisions
+        if decisions.generated:
+            generated = decisions.generated.get(node)
+            if generated is not None:
+                node = generated  # what the stage made in its place (divGen's contents)
+                tag = node.tag
+        # the table's decision, as model() takes it, inlined: this runs for every element of every page
+        entry = self._resolved.get(tag)
+        if entry.__class__ is Model:
+            model: Model = entry
+        else:
+            model = self.model(node)
+        if decisions.alternates and node in decisions.alternates and model.behaviour != "omit":
             # which reading shows is the stage's decision, whatever row the table has for it
             model = _ALTERNATE
-        return self._method(model.behaviour)(self.ctx, node, model, Content(self, node))
+        method = self._methods.get(model.behaviour)
+        if method is None:
+            method = self._method(model.behaviour)
+        return method(self.ctx, node, model, Content(self, node))
 
     def children(self, node: etree._Element) -> Fragment:
-        writer, ctx = self.writer, self.ctx
+        writer, ctx, render = self.writer, self.ctx, self.render
+        text = writer.text
         texts, tails = self.decisions.texts, self.decisions.tails
         parts: list[Fragment] = []
-        if node in texts:
-            parts += self._segments(texts[node])
+        segments = texts.get(node) if texts else None
+        if segments is not None:
+            parts += self._segments(segments)
         elif node.text:
-            parts.append(writer.text(ctx, node.text))
+            parts.append(text(ctx, node.text))
         for child in node:
-            parts.append(self.render(child))
-            if child in tails:
-                parts += self._segments(tails[child])
+            parts.append(render(child))
+            segments = tails.get(child) if tails else None
+            if segments is not None:
+                parts += self._segments(segments)
             elif child.tail:
-                parts.append(writer.text(ctx, child.tail))
+                parts.append(text(ctx, child.tail))
         return writer.join(ctx, parts)
 
     def _segments(self, segments: tuple[Segment, ...]) -> list[Fragment]:

@@ -11,11 +11,12 @@ build is byte-identical to the previous one when nothing changed.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import io
 import re
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import lxml.html
@@ -23,6 +24,7 @@ from lxml import etree
 
 from edition.document import XML_ID, Document, tei
 
+from .contract import as_record
 from .engine import UnitResult, register_writer
 from .html import HtmlWriter, _header_titles, plain
 
@@ -31,9 +33,7 @@ _DROPPED = ("nav", "form", "aside", "section.downloads", "div.reading-switch", "
             "script", "button")
 _CSS = """body { font-family: serif; line-height: 1.5; }
 .pb { font-family: sans-serif; font-size: .8em; color: #555; }
-.choice > .diplomatic { font-size: .85em; color: #6b4200; margin: 0 .25em; }
-.choice > .diplomatic::before { content: "[printed: "; }
-.choice > .diplomatic::after { content: "]"; }
+.choice > .diplomatic, .app > .diplomatic, .subst > .diplomatic { font-size: .85em; color: #6b4200; }
 .dateline { text-align: right; font-style: italic; }
 aside.footnote { font-size: .9em; margin: .5em 0; }
 .italic, .title, cite { font-style: italic; }
@@ -47,10 +47,15 @@ class EpubWriter(HtmlWriter):
     name = "epub"
     format = "epub"
     suffix = ".epub"
+    #: Its pages are the web writer's, linked as such, then made the book's (see _rewrite).
+    link_suffix = ".html"
     outputs = ("web",)
+    split_indexes = False
 
-    def write_unit(self, document: Document, unit: etree._Element, options: dict[str, Any]) -> UnitResult:
-        result = super().write_unit(document, unit, dict(options, cite_files=(), formats=()))
+    def write_unit(self, document: Document, unit: etree._Element, options: Mapping[str, Any]) -> UnitResult:
+        planned = as_record(options)  # the book has no citation files and no links to other formats
+        result = super().write_unit(document, unit, dataclasses.replace(
+            planned, cite_files=(), options=dataclasses.replace(planned.options, formats=())))
         page = lxml.html.document_fromstring(next(iter(result.files.values())))
         main = page.find(".//main")
         assert main is not None  # the web writer always writes one

@@ -15,7 +15,8 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from .reader import _attribute, _escape, date_html
+from .markup import safe_id
+from .reader import _attribute, _escape, anchor_page, date_html
 
 #: kind → (file stem, title)
 INDEX_KINDS: dict[str, tuple[str, str]] = {
@@ -112,8 +113,6 @@ def overview_page(rows: list[tuple[str, str, int]]) -> str:
 
 
 def _safe(key: str) -> str:
-    from .html import safe_id
-
     return safe_id(key)
 
 
@@ -148,8 +147,8 @@ def _entry(key: str, entry: list[str], pages: dict[str, list[Any]]) -> str:
     description = f' <span class="identification">{_escape(entry[2])}</span>' if entry[2] else ""
     listed: list[str] = []
     mentions: list[str] = []
-    for page, (anchor, count, record) in pages.items():
-        href = f"{page}#{anchor}"
+    for _page, (anchor, count, record) in pages.items():
+        href = f"{anchor_page(record, anchor)}#{anchor}"
         if not record.get("is_document") and record.get("volume"):
             listed.append(f'<a class="listed" href="{_attribute(href)}">{_escape(record["title"])}</a>')
             continue

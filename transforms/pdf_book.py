@@ -1,4 +1,4 @@
-"""The whole volume as one book, set by Typst from the print edition's HTML.
+"""The print edition's HTML set by Typst: the whole volume as one book, and each document's PDF.
 
 WeasyPrint lays a 400-document FRUS volume out as one book in about two
 minutes and 1 GB (it lays out in Python); Typst, a compiled typesetter with
@@ -7,7 +7,8 @@ The book is made from the very HTML :class:`~edition.transforms.pdf.PdfWriter`
 renders for each unit through the behaviour table (the ``print_html`` of its
 records), so the two engines take the same decisions: this module only maps
 that small HTML vocabulary (sections, headings, paragraphs, lists, notes,
-page breaks, emphasis, tables, links) to Typst markup.
+page breaks, emphasis, tables, links) to Typst markup; :mod:`edition.transforms.pdf_typst`
+compiles it, never in a build's own processes.
 
 What the book has, as the documents' PDFs do: 6 × 9 in pages (or A4, letter),
 running heads (the volume on left pages, the document on right pages), notes
@@ -21,7 +22,6 @@ PDF/UA-1 itself).  Output is deterministic: no creation date is written.
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from dataclasses import dataclass
@@ -30,7 +30,10 @@ from typing import Any
 from lxml import etree
 from lxml import html as lxml_html
 
-__all__ = ["available", "book_source", "compile_source", "supports", "typeset", "unit_source", "TypstBook"]
+from .pdf_typst import available, compile_apart, compile_source, count_pages, supports
+
+__all__ = ["available", "book_source", "compile_source", "count_pages", "supports", "typeset", "unit_source",
+           "TypstBook"]
 
 #: Page geometry per ``page_size`` option: (width, height, margins top right bottom left, type size).
 _PAGES = {
@@ -38,26 +41,9 @@ _PAGES = {
     "a4": ("210mm", "297mm", ("22mm", "22mm", "24mm", "28mm"), "11pt"),
     "letter": ("8.5in", "11in", ("0.85in", "0.9in", "0.95in", "1.1in"), "11pt"),
 }
-#: Typst's PDF standards for the print edition's ``pdf_variant`` option.
-#: (PDF/A needs a document date, which a deterministic build does not write: WeasyPrint makes those.)
-_STANDARDS = {"pdf/ua-1": ["ua-1"]}
-
 # Every character Typst's markup gives a meaning to (and the shorthands' "." and "-"): escaped.
 _ESCAPES = str.maketrans({c: "\\" + c for c in "\\#$*_`<>@[]~/\"'=+-.:()"})
 _SPACE = re.compile(r"\s+")
-
-
-def available() -> bool:
-    try:
-        import typst  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-def supports(variant: str | None) -> bool:
-    """Whether Typst writes this ``pdf_variant`` (None: a plain PDF)."""
-    return variant is None or variant in _STANDARDS
 
 
 def _text(value: str) -> str:
@@ -112,7 +98,10 @@ _PREAMBLE = r"""
     let number = here().page()
     for found in query(<pb>).filter(m => m.location().page() == number) {
       let at = found.location().position()
-      place(top + left, dx: MARGIN-LEFT - 0.5in, dy: at.y + 0.1em, text(size: 7pt, fill: luma(80), found.value))
+      // an artifact, as running heads are: drawn over the page, it has no place in the tag tree (tagged,
+      // it stood inside whatever list ran over the page, which PDF/UA-1 refuses)
+      pdf.artifact(place(top + left, dx: MARGIN-LEFT - 0.5in, dy: at.y + 0.1em,
+        text(size: 7pt, fill: luma(80), found.value)))
     }
   } },
 )
@@ -181,6 +170,23 @@ def _keep_noted_headings(parts: list[str]) -> list[str]:
     return kept
 
 
+_ITEMS = ("#list.item[", "#enum.item[")
+
+
+def _page_numbers_into_items(parts: list[str]) -> list[str]:
+    """A printed page's number between two items of a list goes into the next item: between
+    them it would end the list in two (the book draws it inline, a paragraph of its own)."""
+    merged: list[str] = []
+    for part in parts:
+        if merged and merged[-1].startswith("#pbn[") and part.startswith(_ITEMS) and len(merged) > 1 \
+                and merged[-2].startswith(_ITEMS):
+            number = merged.pop()
+            opening = part.index("[") + 1
+            part = part[:opening] + number + part[opening:]
+        merged.append(part)
+    return merged
+
+
 class _Converter:
     """The print HTML of one unit → Typst markup."""
 
@@ -220,7 +226,7 @@ class _Converter:
             if child.tail:
                 run.append(_text(child.tail))
         flush()
-        return "\n\n".join(_keep_noted_headings(parts))
+        return "\n\n".join(_keep_noted_headings(_page_numbers_into_items(parts)))
 
     @staticmethod
     def classes(element: etree._Element) -> set[str]:
@@ -246,17 +252,33 @@ class _Converter:
         if "list-head" in classes:
             return f"#block(above: 0.9em, below: 0.5em, sticky: true, strong[{self.inline_children(element)}])"
         if "item" in classes or tag == "li":
-            return f"#pad(left: 1.2em)[{self.blocks(element)}]"
+            return self.item(element)
         inner = self.blocks(element)
         if not inner.strip():
             return ""
         if "center" in classes:
             return f"#align(center)[{inner}]"
-        if classes & {"right", "dateline", "closer", "signed"}:
+        if "dateline" in classes:
+            return f"#align(right, emph[{inner}])"
+        if classes & {"right", "closer", "signed"}:
             return f"#align(right)[{inner}]"
+        if "quote" in classes:
+            return f"#pad(x: 1.5em)[#text(size: 0.95em)[{inner}]]"
         if "sectiontitleital" in classes:
             return f"#block(sticky: true, emph[{inner}])"
         return inner  # a list, a division, a figure, any other block: its blocks
+
+    def item(self, element: etree._Element) -> str:
+        """A list's item: bulleted or numbered as the documents' CSS has it (Typst groups adjacent
+        items into one tagged list); the items of a FRUS subject or participants list stand plain."""
+        parent = element.getparent()
+        kinds = self.classes(parent) if parent is not None else set()
+        body = self.blocks(element)
+        if kinds & {"subject", "participants"} or not (kinds & {"list"} or element.tag == "li"):
+            return f"#pad(left: 1.2em)[{body}]"
+        if "ordered" in kinds or (parent is not None and parent.tag == "ol"):
+            return f"#enum.item[{body}]"
+        return f"#list.item[{body}]"
 
     def section(self, element: etree._Element) -> str:
         running = element.get("data-running") or ""
@@ -273,6 +295,8 @@ class _Converter:
             supplement = f"[{notes}]" if notes else "[]"
             return f"#heading(level: {self.base_level}, supplement: {supplement})[{title}]"
         more = f"{notes}" if notes else ""
+        if level > 2:  # a section's heading: bold italic, as the documents' CSS sets h3-h6
+            title = f"#emph[{title}]"
         return f"#block(above: 1.1em, below: 0.6em, sticky: true, strong[{title}{more}])"
 
     def table(self, element: etree._Element) -> str:
@@ -284,11 +308,12 @@ class _Converter:
             for cell in row:
                 if cell.tag not in ("td", "th"):
                     continue
-                span = int(cell.get("colspan") or 1)
+                span, down = int(cell.get("colspan") or 1), int(cell.get("rowspan") or 1)
                 body = self.inline_children(cell).strip()
                 if cell.tag == "th":
                     body = f"#strong[{body}]"
-                cells.append(f"table.cell(colspan: {span})[{body}]" if span > 1 else f"[{body}]")
+                cells.append(f"table.cell(colspan: {span}, rowspan: {down})[{body}]" if span > 1 or down > 1
+                             else f"[{body}]")
         if not cells:
             return ""
         return f"#table(columns: {columns}, stroke: 0.4pt, {', '.join(cells)})"
@@ -324,12 +349,13 @@ class _Converter:
             return f"#linebreak(){inner}"
         if tag == "a" and re.match(r"(?i)https?://", element.get("href") or ""):
             return f"#link({_string(element.get('href') or '')})[{inner}]"
-        if classes & {"italic"} or tag in ("i", "em"):
+        if classes & {"italic", "gap"} or tag in ("i", "em"):
             inner = f"#emph[{inner}]"
         if classes & {"bold"} or tag in ("b", "strong"):
             inner = f"#strong[{inner}]"
         if "smallcaps" in classes:
-            inner = f"#smallcaps[{inner}]"
+            # as the documents' CSS: the serif has no small capitals of its own for Typst to use
+            inner = f"#text(size: 0.85em, upper[{inner}])"
         if "superscript" in classes or tag == "sup":
             inner = f"#super[{inner}]"
         if "subscript" in classes or tag == "sub":
@@ -385,85 +411,6 @@ def unit_source(body: str, front: str, info: dict[str, Any], page_size: str) -> 
     """The Typst source of one unit's PDF: its front page, then the document."""
     return "\n\n".join([_preamble(info, page_size, "page"), _front(front), "#pagebreak(weak: true)",
                          _Converter(1).convert(body)]) + "\n"
-
-
-#: One compiler per process: it loads the system fonts once (0.06 s a unit saved), and
-#: reads nothing but the source it is given.
-_COMPILER: dict[str, Any] = {}
-
-
-def compile_source(source: str, variant: str | None) -> bytes:
-    """A PDF from Typst source (no file read, no network: the source never imports or reads)."""
-    import shutil
-    import tempfile
-
-    import typst
-
-    compiler = _COMPILER.get("compiler")
-    if compiler is not None and _COMPILER.get("pid") != os.getpid():
-        # forked from a process that ran Typst: its thread pool did not survive the fork, and
-        # using Typst here could wait forever on it; a fresh process is safe
-        return compile_apart(source, variant)
-    if compiler is None:
-        # its root, where Typst may read files, is a folder removed at once: nothing can be read
-        root = tempfile.mkdtemp(prefix="edition-typst-")
-        try:
-            compiler = _COMPILER["compiler"] = typst.Compiler(root=root)
-        finally:
-            shutil.rmtree(root, ignore_errors=True)
-        _COMPILER["pid"] = os.getpid()
-    standards: Any = _STANDARDS.get(variant or "", [])  # typst's stub lists the standards as literals
-    pdf = compiler.compile(input=source.encode("utf-8"), pdf_standards=standards, pdf_tags=True)
-    if not isinstance(pdf, bytes):
-        raise BookError(f"Typst gave {type(pdf).__name__}, not a PDF")
-    return pdf
-
-
-#: Seconds the book may take in its own process before it is stopped (E0603): Typst lays out
-#: in native code, which no signal of the print time budget interrupts.
-BOOK_TIME_BUDGET = 900.0
-
-_CHILD = """
-import os, sys, tempfile
-import typst
-root = tempfile.mkdtemp(prefix="edition-typst-")
-try:
-    compiler = typst.Compiler(root=root)
-finally:
-    os.rmdir(root)
-try:
-    pdf = compiler.compile(input=sys.stdin.buffer.read(), pdf_standards=sys.argv[1:], pdf_tags=True)
-except Exception as error:
-    sys.stderr.write(str(error))
-    sys.exit(1)
-sys.stdout.buffer.write(pdf)
-"""
-
-
-class BookError(RuntimeError):
-    """Typst could not set the book (its message), or took longer than its budget."""
-
-
-def compile_apart(source: str, variant: str | None, timeout: float = BOOK_TIME_BUDGET) -> bytes:
-    """:func:`compile_source` in a process of its own: the book's layout (0.85 GB for a FRUS
-    volume) does not add to the memory of the build that made its HTML, and a time limit holds."""
-    import subprocess
-    import sys
-
-    standards: list[str] = _STANDARDS.get(variant or "", [])
-    try:
-        # -I: the child imports typst from the environment only, never from the working folder
-        done = subprocess.run([sys.executable, "-I", "-c", _CHILD, *standards], input=source.encode("utf-8"),
-                              capture_output=True, timeout=timeout, check=False)
-    except subprocess.TimeoutExpired:
-        raise BookError(f"Typst took more than {timeout:g} s") from None
-    if done.returncode != 0:
-        raise BookError(done.stderr.decode("utf-8", "replace").strip() or f"exit code {done.returncode}")
-    return done.stdout
-
-
-def count_pages(pdf: bytes) -> int:
-    return len(re.findall(rb"/Type\s*/Page\b", pdf))  # not /Pages, not /PageLabel
 
 
 @dataclass

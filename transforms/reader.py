@@ -100,6 +100,17 @@ def page_range(record: dict[str, Any]) -> str:
     return f"p. {first}" if first == last else f"pp. {first}–{last}"
 
 
+def anchor_page(record: dict[str, Any], anchor: str) -> str:
+    """The page (in the html folder) that shows ``anchor`` of a unit's record: its own, or one
+    of those a long back-of-book index is split into (``anchor_pages``, see book_index)."""
+    page: str = record["page"]
+    moved = (record.get("anchor_pages") or {}).get(anchor)
+    if not moved:
+        return page
+    folder, _, _ = page.rpartition("/")
+    return f"{folder}/{moved}" if folder else moved
+
+
 def _relative(record: dict[str, Any], folder: str) -> str:
     page = record["page"]
     return page[len(folder) + 1:] if folder and page.startswith(folder + "/") else page
@@ -194,8 +205,8 @@ def volume_pages(folder: str, title: str, members: list[dict[str, Any]], downloa
 def _page_anchors(members: list[dict[str, Any]], folder: str) -> list[tuple[str, str]]:
     seen: dict[str, str] = {}
     for record in members:
-        page = _relative(record, folder)
         for number, anchor in record.get("page_anchors") or []:
+            page = _relative({"page": anchor_page(record, anchor)}, folder)
             seen.setdefault(str(number), f"{page}#{anchor}")
     return list(seen.items())
 

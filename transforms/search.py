@@ -12,13 +12,15 @@ search page and every page's search box then say that search needs a server.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import os
 import shutil
 from pathlib import Path
 
 from edition.diagnostics import Diagnostic
+from edition.paths import output_path
+
+from .pagefind_index import canonical, index_files, natural_key
 
 #: The search page's extra Content-Security-Policy: Pagefind compiles its WebAssembly.
 CSP_SEARCH = ("default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self'; "
@@ -26,6 +28,9 @@ CSP_SEARCH = ("default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-s
 FOLDER = "pagefind"
 #: The digest of the pages an index was made from (to reuse it when they have not changed).
 DIGEST = "edition-pages.sha256"
+#: Pagefind's own search interfaces: search.html has its own (assets/search.js).
+_UNUSED = frozenset({"pagefind-ui.js", "pagefind-ui.css", "pagefind-modular-ui.js", "pagefind-modular-ui.css",
+                     "pagefind-component-ui.js", "pagefind-component-ui.css", "pagefind-highlight.js"})
 
 
 def search_main() -> str:
@@ -42,24 +47,37 @@ def search_main() -> str:
             '<ol class="search-results"></ol></main>')
 
 
-def _pages_digest(folder: Path) -> str:
+def _pages(folder: Path) -> tuple[str, list[tuple[str, str]]]:
+    """The digest of the built pages, and the documents' (URL, HTML) in the natural order of their paths."""
     digest = hashlib.sha256()
+    every: list[tuple[str, str]] = []
     for path in sorted(folder.rglob("*.html")):
+        name = path.relative_to(folder).as_posix()
         if FOLDER not in path.relative_to(folder).parts[:1]:
-            digest.update(str(path.relative_to(folder)).encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
+            content = path.read_bytes()
+            digest.update(name.encode())
+            digest.update(content)
+            every.append((name, content.decode("utf-8")))
+    documents = [page for page in every if "data-pagefind-body" in page[1]]
+    # without a marked document Pagefind indexes every page's body (as it would a folder)
+    return digest.hexdigest(), [("/" + name, content) for name, content in
+                                sorted(documents or every, key=lambda page: natural_key(page[0]))]
 
 
 def index_site(folder: Path, previous: Path | None = None) -> Diagnostic | None:
     """Index the built pages of ``folder`` (an edition's html/) into ``folder/pagefind``.
 
-    Pagefind writes its hash maps in an order of its own each run, so two indexes of the same
-    pages differ in bytes; when the pages are those of ``previous`` (the html/ folder of the
-    edition being replaced), its index is taken as it is (and no time is spent indexing).
+    The pages go to Pagefind in a fixed order and what it writes in hash-map order is sorted
+    (:mod:`edition.transforms.pagefind_index`), so the same pages give the same bytes; when the
+    pages are those of ``previous`` (the html/ folder of the edition being replaced), its index
+    is taken as it is (and no time is spent indexing).
     Returns a warning when Pagefind is not installed or fails: the edition stays whole
     without search, and the search page says that no index was built."""
-    digest = _pages_digest(folder)
+    digest, pages = _pages(folder)
+    own = folder / FOLDER
+    if (own / DIGEST).is_file() and (own / DIGEST).read_text(encoding="ascii").strip() == digest:
+        return None  # the index of a spare edition being patched (edition.swap), made of these pages
+    shutil.rmtree(own, ignore_errors=True)
     if previous is not None:
         made = previous / FOLDER
         stamp = made / DIGEST
@@ -67,25 +85,25 @@ def index_site(folder: Path, previous: Path | None = None) -> Diagnostic | None:
             shutil.copytree(made, folder / FOLDER, copy_function=_link_or_copy)
             return None
     try:
-        from pagefind.index import IndexConfig, PagefindIndex
+        from pagefind.service import get_executable
     except ImportError:
+        executable = None
+    else:
+        executable = get_executable()
+    if executable is None:
         return Diagnostic.make("W0615", "the pagefind package is not installed: the web edition has no search "
                                "index (pip install 'pagefind[bin]')", path=str(folder))
-
-    async def run() -> None:
-        config = IndexConfig(output_path=str(folder / FOLDER), force_language="en", keep_index_url=True)
-        async with PagefindIndex(config=config) as index:
-            await index.add_directory(str(folder))
-
     try:
-        asyncio.run(run())
+        files = canonical(index_files(executable, pages))
     except Exception as error:  # the service is an external binary: any failure leaves search out
         return Diagnostic.make("W0615", f"Pagefind could not index the web edition ({type(error).__name__}: "
                                f"{error}); the pages are built without search", path=str(folder))
-    for unused in ("pagefind-ui.js", "pagefind-ui.css", "pagefind-modular-ui.js", "pagefind-modular-ui.css",
-                   "pagefind-component-ui.js", "pagefind-component-ui.css", "pagefind-highlight.js"):
-        (folder / FOLDER / unused).unlink(missing_ok=True)
-    (folder / FOLDER / DIGEST).write_text(digest + "\n", encoding="ascii")
+    for name, data in sorted(files.items()):
+        if name not in _UNUSED:
+            target = output_path(own, name)  # names the binary gave: kept inside the folder
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+    (own / DIGEST).write_text(digest + "\n", encoding="ascii")
     return None
 
 

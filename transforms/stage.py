@@ -43,7 +43,8 @@ Breaks
     (those breaks are joined too).  A hyphen printed before an ``lb`` of that
     kind is dropped from the reading text and kept in the diplomatic one (a
     hyphen before a ``pb`` is kept: page breaks of the source split compounds).
-    The page breaks printed just before a division are rendered with it
+    The page breaks printed between the previous unit and a division (just
+    before it, or opening its chapter) are rendered with it
     (:meth:`Decisions.breaks_before`).
 White space
     Two block-like siblings (by their behaviour in the table) with nothing
@@ -84,6 +85,11 @@ _HEADER_LIKE = frozenset(tei(n) for n in ("teiHeader", "standOff", "facsimile"))
 _TITLED = DIVISIONS | frozenset(tei(n) for n in ("body", "front", "back", "text", "group", "floatingText"))
 #: Not text between a break="no" and the rest of its word.
 _INVISIBLE = _BREAKS | frozenset(tei(n) for n in ("fw", "milestone", "anchor"))
+#: What may stand between two units besides page breaks: titles of the parts that hold them.
+_BETWEEN_UNITS = _INVISIBLE | frozenset({_HEAD})
+#: The parts that hold units (a volume's compilations and chapters, its front, body and back).
+_PARTS = DIVISIONS | frozenset(tei(n) for n in ("body", "front", "back", "group"))
+_FRONT_BACK = frozenset({tei("front"), tei("back")})
 _READING_FIRST = ("corr", "reg", "expan", "ex")
 _DIPLOMATIC_FIRST = ("sic", "orig", "abbr", "am")
 #: Readings the print edition records in a lettered textual note: reading → original.
@@ -172,15 +178,24 @@ class Decisions:
         return node in self.joined
 
     def breaks_before(self, unit: etree._Element) -> list[etree._Element]:
-        """Page breaks printed between the previous division and this one: rendered with it."""
+        """Page breaks printed between the previous unit (a document, or a division of the front
+        or back) and this division, in no unit: rendered with it.  Besides those just before it,
+        a page opening a chapter is one: before the chapter's head, between two chapters, at the
+        end of the previous chapter, between the front and the body."""
         if unit.tag not in DIVISIONS:
             return []
         found: list[etree._Element] = []
-        for sibling in unit.itersiblings(preceding=True):
-            if sibling.tag == _PB:
-                found.append(sibling)
-            elif isinstance(sibling.tag, str):
-                break
+        node: etree._Element | None = _before(unit)
+        while node is not None:
+            if node.tag == _PB:
+                found.append(node)
+            elif isinstance(node.tag, str) and node.tag not in _BETWEEN_UNITS:
+                if node.tag not in _PARTS or _is_unit(node):
+                    break  # the previous unit, or text of none (a chapter's introduction)
+                if len(node):  # a chapter the walk goes back into, from its end
+                    node = node[-1]
+                    continue
+            node = _before(node)
         return found[::-1]
 
     def origin(self, node: etree._Element) -> etree._Element:
@@ -427,6 +442,24 @@ def _first(branches: list[etree._Element], names: tuple[str, ...]) -> etree._Ele
 
 def _owner(rdg: etree._Element) -> etree._Element | None:
     return next(rdg.iterancestors(_APP), None)
+
+
+def _before(node: etree._Element) -> etree._Element | None:
+    """The node before ``node`` in document order, its ancestors left out (a node's previous
+    sibling, else its parent's, and so on): a walk back that then goes into what it meets."""
+    current: etree._Element | None = node
+    while current is not None:
+        previous = current.getprevious()
+        if previous is not None:
+            return previous
+        current = current.getparent()
+    return None
+
+
+def _is_unit(division: etree._Element) -> bool:
+    """A division a volume renders as a page: a document, or a division of the front or back."""
+    parent = division.getparent()
+    return division.get("type") == "document" or (parent is not None and parent.tag in _FRONT_BACK)
 
 
 def _is_block(table: BehaviourTable, element: etree._Element) -> bool:

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -322,7 +322,7 @@ class TextWriter(Writer[Fragment]):
         self.behaviours = behaviours
 
     # -- whole outputs --------------------------------------------------------
-    def write_unit(self, document: Document, unit: etree._Element, options: dict[str, Any]) -> UnitResult:
+    def write_unit(self, document: Document, unit: etree._Element, options: Mapping[str, Any]) -> UnitResult:
         """Render ``unit`` (a document division, a ``text``, any element) as ``<name>.txt``."""
         width = _width(options.get("width", DEFAULT_WIDTH))
         renderer = Renderer(self, document, self.behaviours, options=options, unit=unit)
@@ -602,7 +602,7 @@ def _target_text(document: Document, target: str) -> str:
     return f"<{target}>"
 
 
-def _title(document: Document, unit: etree._Element, options: dict[str, Any]) -> str:
+def _title(document: Document, unit: etree._Element, options: Mapping[str, Any]) -> str:
     head = unit.find(tei("head"))
     if head is None:
         return ""

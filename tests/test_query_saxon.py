@@ -1,0 +1,103 @@
+"""The Saxon engine's nodes are lxml's nodes: each kind, on both of the trees Saxon may hold.
+
+Saxon reads a large file itself when lxml's tree is the file's (the volume), and lxml's
+serialization otherwise (the memo); the nodes of a result are paired with lxml's by
+``generate-id()``, text nodes by their parent and the sibling before them.  Where XPath 1.0
+means what 3.1 means, the lxml engine (libxml2 walking lxml's own tree) is the reference:
+every hit of the Saxon engine must be the same record, located the same.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import MEMO
+
+from edition import xpath_saxon
+from edition.document import Document, load
+from edition.queries import BUILTIN
+from edition.query import Query, run_document
+
+#: Each kind of node, as .text and as .tail; the same selection in XPath 1.0 and 3.1.
+EVERY_KIND = [
+    "(//*)[position() <= 300]",
+    "//comment()",
+    "//processing-instruction()",
+    "(//text())[position() <= 400]",
+    "(//hi/following-sibling::text()[1])[position() <= 100]",
+    "(//pb/@n)[position() <= 100]",
+    "(//@xml:id)[position() <= 100]",
+    "//p[1]//text()",
+]
+
+
+@pytest.fixture(scope="module")
+def volume_with_everything(frus_volume: Path, tmp_path_factory: pytest.TempPathFactory) -> Document:
+    """The volume (read by Saxon from the file: over 1 MB, no DOCTYPE) with comments and
+    processing instructions before, inside and after the root, which it has none of."""
+    text = frus_volume.read_text(encoding="utf-8")
+    head, _, rest = text.partition("?>")
+    rest = rest.replace("<body>", "<body><!-- in the body --><?edition mark?>", 1)
+    folder = tmp_path_factory.mktemp("saxon")
+    path = folder / "volume.xml"
+    path.write_text(f"{head}?>\n<!-- before the root -->\n<?edition before?>{rest}<!-- after the root -->\n",
+                    encoding="utf-8")
+    return load(path)
+
+
+@pytest.fixture(scope="module")
+def memo() -> Document:
+    return load(MEMO)
+
+
+@pytest.mark.parametrize("expression", EVERY_KIND)
+def test_each_kind_of_node_is_the_node_lxml_holds_in_a_file_saxon_read(
+        volume_with_everything: Document, expression: str) -> None:
+    document = volume_with_everything
+    assert xpath_saxon._plain_file(document) is not None  # Saxon reads the file itself
+    saxon = Query(expression, engine="saxon")(document)
+    assert saxon, expression
+    assert saxon == Query(expression, engine="lxml")(document)
+
+
+@pytest.mark.parametrize("expression", EVERY_KIND)
+def test_each_kind_of_node_is_the_node_lxml_holds_in_its_serialization(memo: Document, expression: str) -> None:
+    assert xpath_saxon._plain_file(memo) is None  # a small file: Saxon reads lxml's serialization
+    assert Query(expression, engine="saxon")(memo) == Query(expression, engine="lxml")(memo)
+
+
+def test_the_comments_and_instructions_around_the_root_are_found(volume_with_everything: Document) -> None:
+    hits = Query("//comment() | //processing-instruction()", engine="saxon")(volume_with_everything)
+    assert [(hit.type, hit.value) for hit in hits] == [
+        ("comment", " before the root "), ("processing-instruction", "before"),
+        ("comment", " in the body "), ("processing-instruction", "mark"), ("comment", " after the root ")]
+    assert [hit.line for hit in hits] == sorted(hit.line for hit in hits) and hits[0].line == 2
+
+
+def test_the_document_node(volume_with_everything: Document, memo: Document) -> None:
+    [on_file] = Query("/", engine="saxon")(volume_with_everything)
+    assert (on_file.type, on_file.xpath, on_file.line, on_file.column) == ("document", "/", 1, 1)
+    assert Query("/", engine="saxon")(memo) == Query("/", engine="elementpath")(memo)
+
+
+@pytest.mark.parametrize("name", ["persons", "notes", "dates"])
+def test_per_hit_parts_of_a_named_query_see_the_right_node(frus_volume: Path, name: str) -> None:
+    """A named query's value and key are evaluated with each hit as Saxon's context node."""
+    document = load(frus_volume)
+    named = BUILTIN[name]
+    results = {engine: run_document(named.plan(engine=engine), document) for engine in ("saxon", "lxml")}
+    assert results["saxon"].hits and not results["saxon"].diagnostics
+    assert results["saxon"] == results["lxml"]
+
+
+def test_a_result_of_values_pairs_no_nodes(frus_volume: Path) -> None:
+    """Strings and numbers need no node of lxml's: the pairing of the trees is left undone
+    until a result holds a node (on the volume it is the larger part of a small query)."""
+    document = load(frus_volume)
+    for expression in ("count(//p)", "//div[@type='document'] ! string(@xml:id)", "(//head)[1] ! normalize-space()"):
+        assert Query(expression, engine="saxon").evaluate(document)
+    tree = xpath_saxon.saxon_tree(document)
+    assert tree._ids is None
+    assert Query("(//head)[1]", engine="saxon")(document)[0].type == "element"
+    assert tree._ids is not None and len(tree._ids) == sum(1 for _ in document.root.iter())
