@@ -261,12 +261,18 @@ def _group(pgid: int) -> list[str]:
     return found.stdout.split()
 
 
+def _sigint_at_default() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _start_slow_build(sources: Path, out: Path) -> subprocess.Popen[str]:
     # WeasyPrint's PDFs (0.3 s or more a document), not Typst's (30 in about a second): a build to interrupt
     command = [sys.executable, "-P", "-m", "edition", "build", "-j", "2", "-f", "pdf", "-f", "text", "--full",
                "--pdf-engine", "weasyprint", "--out", str(out), str(sources)]
+    # as a user's terminal starts it: SIGINT at its default even when this run is a background job
+    # (which inherits SIGINT ignored, and the build rightly keeps what it inherits)
     child = subprocess.Popen(command, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                             start_new_session=True)
+                             start_new_session=True, preexec_fn=_sigint_at_default)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and child.poll() is None:
         workers = [p for p in _group(child.pid) if p != str(child.pid)]
