@@ -1,3 +1,24 @@
-from .cli import cli
+"""``python -m edition`` and the ``edition`` command (its console script calls :func:`main`)."""
 
-cli()
+from __future__ import annotations
+
+import sys
+
+
+def main() -> None:
+    """``edition query EXPR PATH...`` without options goes the quick way (no click: see
+    :mod:`edition.query_command`); every other command line through the click commands."""
+    from .query_command import plain_arguments
+
+    arguments = plain_arguments(sys.argv[1:])
+    if arguments is not None:
+        from .query_command import run_plain
+
+        run_plain(arguments)
+    from .cli import cli
+
+    cli()
+
+
+if __name__ == "__main__":
+    main()

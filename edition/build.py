@@ -32,6 +32,7 @@ from .lock import OutputLock
 from .paths import shown_path
 from .plan import RESERVED, FilePlan, document_units, plan_file, rename_warnings
 from .render import CITE, EXPORTS, KEEP_PARSED_BYTES, LOADED, NOT_WRITERS, SLICE, Rendered, Task, forget_documents
+from .render import prepare as prepare_render
 from .render import render as render_task
 from .series import series_pages
 from .speed import give_back_memory
@@ -269,6 +270,7 @@ def _render(run: _Run, planned: _Planned, temporary: Path) -> list[list[Outcome]
              for plan, count in zip(planned.plans, planned.counts, strict=True) for start in range(0, count, SLICE)]
     LOADED.update(planned.documents)  # before the pool forks: workers inherit them parsed
     planned.documents.clear()
+    prepare_render(planned.plans, run.options)  # their page links too, and the modules every task imports
     if tasks:  # what workers write is not known here: taken as added or replaced
         run.target.touched.update([*run.folders.values(), CITE])
     outcomes: list[list[Outcome]] = [[] for _ in planned.plans]
@@ -351,11 +353,10 @@ def _assemble(run: _Run, planned: _Planned, outcomes: list[list[Outcome]]) -> bo
                                                   "it was", path=shown_path(report.out)))
         report.diagnostics.sort(key=sort_key)
         return False
-    settings = {**run.options.settings, "formats": list(run.formats)}
     for format_name in run.formats:
         if format_name not in NOT_WRITERS:
             writer = get_writer(format_name)()
-            for file, data in writer.finish(records[format_name], settings).items():
+            for file, data in writer.finish(records[format_name], run.options).items():
                 _put(run, writer.name, file, data)
     if "html" in run.formats:  # the series index: the volumes by sub-series and number
         volumes = [(plan.folder, plan.series) for plan in planned.plans if plan.series is not None]
@@ -365,7 +366,7 @@ def _assemble(run: _Run, planned: _Planned, outcomes: list[list[Outcome]]) -> bo
         if format_name in EXPORTS:
             from importlib import import_module
 
-            exported = import_module(EXPORTS[format_name]).export(run.inputs, dict(run.options.settings))
+            exported = import_module(EXPORTS[format_name]).export(run.inputs, run.options)
             for file, data in exported.items():
                 _put(run, format_name, file, data)
     report.files = len(run.written)

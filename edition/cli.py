@@ -380,50 +380,10 @@ def query(arguments: tuple[str, ...], named: str | None, list_queries: bool, que
         edition query --kwic Khrushchev '//text//p' tei/
         edition query --format json --var year=1959 '//date[starts-with(@when, $year)]' tei/
     """
-    from .query import parse_bindings
-    from .query_output import Output, write_results
+    from .query_command import run
 
-    rest = list(arguments)
-    if named is None and rest and rest[0].startswith("@") and rest[0][1:].replace("-", "_").isidentifier():
-        named = rest.pop(0)[1:]
-    if list_queries or named is not None or queries_file is not None:
-        # the catalogue (and a user's TOML file) only when named queries are asked for: the
-        # start-up of a plain query does not pay for them
-        from .queries import list_lines, lookup, named_queries
-
-        catalogue = named_queries(queries_file)
-        if list_queries:
-            for line in list_lines(catalogue):
-                click.echo(line)
-            return
-        chosen = lookup(named, catalogue) if named is not None else None
-    else:
-        chosen = None
-    if chosen is None:
-        if not rest:
-            raise EditionUsageError.at("E0901", "give an XPath expression (or --named NAME, or --list)")
-        expression = rest.pop(0)
-    bound_ns = parse_bindings(namespaces, "--ns")
-    bound_vars = parse_bindings(variables, "--var")
-    wants_markup = output_format == "xml" and not count and not kwic
-    import dataclasses
-
-    from .query import Plan, run_files, watch_query
-    if chosen is not None:
-        plan = chosen.plan(bound_ns, bound_vars, engine, wants_markup)
-    else:
-        plan = Plan(expression, tuple(sorted(bound_ns.items())), tuple(sorted(bound_vars.items())),
-                    engine, markup=wants_markup)
-    plan = dataclasses.replace(plan, limit=limit, allow=tuple(allowed))
-    end_watch = watch_query(plan, output_format, timeout, max_memory, click.echo,
-                            lambda line: click.echo(line, err=True))
-    try:
-        results = run_files(plan, rest or [Path("tei")], jobs=jobs)
-        output = Output(output_format, count, kwic or "", kwic_words)
-        status = write_results(results, output, click.echo, lambda line: click.echo(line, err=True), chosen)
-    finally:
-        end_watch()
-    sys.exit(status)
+    run(arguments, named, list_queries, queries_file, variables, namespaces, output_format, count, kwic,
+        kwic_words, engine, timeout, limit, max_memory, allowed, jobs, click.echo)
 
 
 # -- cite -------------------------------------------------------------------------

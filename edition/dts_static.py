@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 from urllib.parse import unquote
 
@@ -80,9 +80,10 @@ def _pages(files: _Files, template: str, params: dict[str, str], answer: Any) ->
         page += 1
 
 
-def export(paths: Iterable[str | os.PathLike[str]], options: dict[str, Any] | None = None) -> dict[str, bytes]:
+def export(paths: Iterable[str | os.PathLike[str]], options: Mapping[str, Any] | None = None) -> dict[str, bytes]:
     """The static DTS answers for ``paths`` (files and folders, as ``edition serve`` takes them):
-    relative file name → bytes."""
+    relative file name → bytes.  ``options``: the build's (a
+    :class:`~edition.transforms.contract.BuildOptions`, or any mapping), of which ``dts_base`` counts."""
     base = str((options or {}).get("dts_base", "/dts"))
     store = Store(paths)
     links = StaticLinks(base)

@@ -68,12 +68,18 @@ def is_p4(root: etree._Element) -> bool:
 
 @lru_cache(maxsize=1)
 def _p5_names() -> dict[str, str]:
-    """P5 element names by their lower-case form (for P4 files from SGML, all lower case)."""
+    """P5 element names by their lower-case form (for P4 files from SGML, all lower case): the
+    ``elementSpec`` idents of p5subset.xml, read here rather than through the ODD compiler (a layer
+    above the document model, which this module is part of)."""
     from . import resources
-    from .odd import module_map
 
+    names: list[str] = []
     try:
-        names = module_map(resources.tei_p5_dir() / "p5subset.xml")
+        for _, spec in etree.iterparse(str(resources.tei_p5_dir() / "p5subset.xml"), tag=f"{{{TEI_NS}}}elementSpec",
+                                       no_network=True, resolve_entities=False):
+            ident = spec.get("ident")
+            if ident:
+                names.append(ident)
     except Exception:  # no p5subset: names keep their case (and the schema reports the lower-case ones)
         return {}
     return {name.lower(): name for name in names}

@@ -28,7 +28,39 @@ _PATH_CACHE_LIMIT = 20_000
 
 
 class ParsedFile:
-    """One safely parsed XML file and the locations of its nodes.  Build with :meth:`from_bytes`."""
+    """One safely parsed XML file and the locations of its nodes.  Build with :meth:`from_bytes`.
+
+    What other modules derive from a document once and keep for its life (an index, another
+    engine's tree, the stage's decisions) is kept in one place, :attr:`cache`, under a name
+    ``"module.what"``, so that it lives and dies with the document and is never kept in a
+    module-level table keyed by documents (a ``WeakKeyDictionary`` whose values refer to their
+    document never lets it go: ``rules.facts`` once kept every document checked).  The names in use:
+
+    ``build.units``, ``build.breaks``, ``build.pages<suffix>``
+        a file's units, the page breaks printed between them, their links (:mod:`edition.plan`,
+        :mod:`edition.render`);
+    ``stage.decisions``
+        the transform stage's decisions, by behaviour table (:mod:`edition.transforms.stage`);
+    ``html.refs``, ``html.described``, ``html.header_titles``
+        the web writer's references, authority entries and header titles;
+    ``citations.kind``, ``citations.volume``
+        the citation record's source kind and volume fields;
+    ``identity.volume``
+        the volume's identifier (:mod:`edition.identity`);
+    ``rules.facts``
+        what the rules share (:mod:`edition.rules.facts`);
+    ``names.vocabulary``, ``schematron.names``, ``schematron.tree``, ``schematron.index``
+        what the Schematron checks read (:mod:`edition.schematron_tei`, :mod:`edition.schematron_run`);
+    ``query.saxon``, ``query.saxon_refused``, ``query.elementpath``
+        the query engines' trees, and a document Saxon cannot hold (:mod:`edition.xpath_saxon`,
+        :mod:`edition.xpath_elementpath`).
+
+    The model's own derived attributes (:attr:`ids`, the line offsets, ``Document.citer``,
+    ``header``, ``lang``) are ``cached_property``: typed attributes of the class itself, read on
+    every location and every rendered element, where an attribute is the cheapest read there is.
+    ``tests/test_architecture.py`` checks that every name used is listed here, and that no module
+    keeps per-document state elsewhere.
+    """
 
     def __init__(self, tree: etree._ElementTree, path: str, source: bytes) -> None:
         self.tree = tree
@@ -40,7 +72,7 @@ class ParsedFile:
         #: Where the source can be read again once it is let go (see :meth:`release_source`).
         self._origin: tuple[Path, int, int, int, int] | None = None
         #: Indexes derived from the tree by other modules, built once per document
-        #: (keyed by "module.what"); the tree must not change once they exist.
+        #: (keyed by "module.what", listed in the class docstring); the tree must not change once they exist.
         self.cache: dict[str, Any] = {}
         #: Findings of loading that did not stop it (an include not resolved: E0009).
         self.problems: list[Diagnostic] = []

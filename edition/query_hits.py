@@ -125,6 +125,20 @@ class _Locator:
         # parent → {child: step}: many hits share parents (400 divisions of a volume's
         # body), so each parent's children are counted once, not once per hit
         self._steps: dict[etree._Element, dict[etree._Element, str]] = {}
+        self._refs: Any = None
+
+    def ref_of(self, node: etree._Element) -> str:
+        """``Document.ref_of`` (the same answer), without numbering every unit of a volume
+        when the document has no citeStructure (:class:`edition.refs.FallbackRefs`)."""
+        doc = self.document
+        if self._refs is None:
+            from .refs import FallbackRefs
+
+            built = "citer" in vars(doc)  # Document.citer is a cached_property: already paid for
+            self._refs = FallbackRefs(doc.root) if not built else False
+            if self._refs and not self._refs.usable:
+                self._refs = False
+        return self._refs.ref_of(node) if self._refs else doc.ref_of(node)
 
     def xpath_of(self, node: etree._Element) -> str:
         """``Document.xpath_of`` (the same string), with the sibling counts cached."""
@@ -212,14 +226,14 @@ class _Locator:
     def element(self, node: etree._Element, kind: str, value: str | None = None) -> Hit:
         doc = self.document
         line, column = self.position(node)
-        return Hit(doc.path, doc.ref_of(node), line, column, self.xpath_of(node), kind,
+        return Hit(doc.path, self.ref_of(node), line, column, self.xpath_of(node), kind,
                    str(_STRING(node)) if value is None else value,
                    markup=self._serialize(node) if self.markup else "")
 
     def attribute(self, owner: etree._Element, name: str, value: str) -> Hit:
         doc = self.document
         line, column = self.position(owner)
-        return Hit(doc.path, doc.ref_of(owner), line, column,
+        return Hit(doc.path, self.ref_of(owner), line, column,
                    f"{self.xpath_of(owner)}/{_attribute_step(name)}", "attribute", value,
                    markup=f'{_attribute_step(name)[1:]}="{_escape(value)}"' if self.markup else "")
 
@@ -228,7 +242,7 @@ class _Locator:
         anchor = before if before is not None else parent
         line, column = self.position(anchor)
         step = f"text()[{_text_index(parent, before)}]"
-        return Hit(doc.path, doc.ref_of(parent), line, column, f"{self.xpath_of(parent)}/{step}", "text",
+        return Hit(doc.path, self.ref_of(parent), line, column, f"{self.xpath_of(parent)}/{step}", "text",
                    value, markup=_escape(value) if self.markup else "")
 
     def document_node(self) -> Hit:

@@ -10,7 +10,6 @@ before it.  A document without a citeStructure falls back to its divisions
 
 from __future__ import annotations
 
-import difflib
 import heapq
 import re
 from collections.abc import Callable
@@ -245,6 +244,8 @@ class Citer:
         amount of work (:data:`NEAREST_WORK`): difflib's ratio is quadratic in the length
         (a 3,000-character near miss against 2,000 long ids took 41 s), and a file can hold
         50,000 references.  A reference that differs only further on is named by its start."""
+        import difflib  # only for an error message: not paid by every import
+
         by_start: dict[str, str] = {}
         for candidate in self.by_ref:
             by_start.setdefault(candidate[:NEAREST_CHARS], candidate)
@@ -263,3 +264,72 @@ class Citer:
                 if score >= 0.5:
                     scored.append((score, start))
         return [by_start[start] for _, start in heapq.nlargest(count, scored)]
+
+
+# A paragraph reference of the fallback (``d3.p2``, ``p7``): a division's xml:id of this shape
+# could clash with one, which :class:`FallbackRefs` leaves to the full :class:`Citer`.
+_PARAGRAPH_REF = re.compile(r"(?:.*\.)?p\d+", re.DOTALL)
+
+
+class FallbackRefs:
+    """:meth:`Citer.ref_of` for a document without a citeStructure, found for the nodes asked
+    about instead of for every unit: a query with a few hits in a volume need not number its
+    thousands of paragraphs (0.03 s).  :attr:`usable` is False where this cannot be sure of
+    giving the Citer's answer (a citeStructure; division references that repeat or look like a
+    paragraph's); the Citer is then asked."""
+
+    def __init__(self, root: etree._Element) -> None:
+        self.usable = False
+        self._divisions: dict[etree._Element, str] = {}
+        self._numbered: dict[etree._Element, dict[etree._Element, int]] = {}
+        if root.find(f"{tei('teiHeader')}//{tei('refsDecl')}/{tei('citeStructure')}") is not None:
+            return
+        divisions = root.xpath("//tei:text//tei:div[@type='document']", namespaces=NAMESPACES)
+        if not divisions:
+            divisions = root.xpath("//tei:text/tei:body/tei:div", namespaces=NAMESPACES)
+        for position, division in enumerate(divisions, start=1):
+            ref = division.get(XML_ID) or (f"div{division.get('n')}" if division.get("n") else f"div{position}")
+            if ref in self._divisions.values() or _PARAGRAPH_REF.fullmatch(ref):
+                return
+            self._divisions[division] = ref
+        self._body = root.find(f"{tei('text')}/{tei('body')}")
+        self.usable = True
+
+    def ref_of(self, node: etree._Element) -> str:
+        current: etree._Element | None = node
+        while current is not None:
+            ref = self._divisions.get(current)
+            if ref is not None:
+                return ref
+            if current.tag == _P:
+                container = self._container(current)
+                if container is not None:
+                    numbered = self._numbered.get(container)
+                    if numbered is None:
+                        numbered = self._numbered[container] = self._number(container)
+                    prefix = f"{self._divisions[container]}." if container is not self._body else ""
+                    return f"{prefix}p{numbered[current]}"
+            current = current.getparent()
+        return ""
+
+    def _container(self, paragraph: etree._Element) -> etree._Element | None:
+        """The division or body that numbers the paragraph (None: a note's, or nobody's)."""
+        owner = paragraph.getparent()
+        while owner is not None:
+            if owner in self._divisions or owner is self._body:
+                return owner
+            if owner.tag == _NOTE:
+                return None
+            owner = owner.getparent()
+        return None
+
+    def _number(self, container: etree._Element) -> dict[etree._Element, int]:
+        numbered: dict[etree._Element, int] = {}
+        for paragraph in container.iter(_P):
+            if self._container(paragraph) is container:
+                numbered[paragraph] = len(numbered) + 1
+        return numbered
+
+
+_P = tei("p")
+_NOTE = tei("note")

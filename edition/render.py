@@ -11,6 +11,7 @@ file names, the writers' records and the diagnostics.  Each writer gets a
 from __future__ import annotations
 
 import dataclasses
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -37,6 +38,9 @@ NOT_WRITERS = (CITE, *EXPORTS)
 #: Units per task.  A volume is rendered in slices of this many documents, so that a
 #: process holds one slice's pages at a time, not the volume's, and both cores share it.
 SLICE = 16
+#: Threads of a worker that write its files while it renders the next page: creating a file or
+#: a folder waits 0.3-4 ms on the file system's journal here, 2,500 files and 400 folders a volume.
+WRITE_THREADS = 2
 #: Files parsed while planning that are rendered in several slices (volumes), up to this
 #: many bytes of source in all: forked workers inherit them parsed instead of parsing again.
 KEEP_PARSED_BYTES = 64 * 2**20
@@ -91,24 +95,76 @@ def preceding_breaks(document: Document, unit: etree._Element) -> list[etree._El
     return decide(document).breaks_before(unit)
 
 
+def _breaks_of(document: Document) -> list[list[etree._Element]]:
+    """:func:`preceding_breaks` of each unit, in order: found once per file (a walk back from
+    each of a volume's 400 units), not once per task and writer."""
+    found = document.cache.get("build.breaks")
+    if found is None:
+        units, _ = document_units(document)
+        found = document.cache["build.breaks"] = [preceding_breaks(document, unit) for unit in units]
+    return found
+
+
 def _pages_of(document: Document, plan: FilePlan, suffix: str) -> dict[etree._Element, str]:
     """A volume's units, and the page breaks printed between two of them (shown, and linked,
-    on the next one), → their link in a writer whose files end in ``suffix``."""
+    on the next one), → their link in a writer whose files end in ``suffix``; once per file
+    and suffix (made before the workers fork, see :func:`prepare`)."""
     from edition.transforms.html import safe_id
 
+    key = f"build.pages{suffix}"
+    cached = document.cache.get(key)
+    if cached is not None and cached[0] == plan.names:
+        return cached[1]
     units, _ = document_units(document)
     found: dict[etree._Element, str] = {unit: f"{name}{suffix}" for unit, name in zip(units, plan.names, strict=False)}
-    for unit, name in zip(units, plan.names, strict=True):
-        for pb in preceding_breaks(document, unit):
+    for name, breaks in zip(plan.names, _breaks_of(document), strict=True):
+        for pb in breaks:
             if pb.get(XML_ID):
                 found[pb] = f"{name}{suffix}#{safe_id(pb.get(XML_ID) or '')}"
+    document.cache[key] = (list(plan.names), found)
     return found
+
+
+def _suffixes(options: BuildOptions) -> dict[str, str]:
+    from edition.transforms.engine import get_writer
+
+    suffixes = {}
+    for name in options.formats:
+        if name not in NOT_WRITERS:
+            writer = get_writer(name)
+            suffixes[name] = writer.link_suffix or writer.suffix
+    return suffixes
+
+
+def prepare(plans: list[FilePlan], options: BuildOptions) -> None:
+    """Before the pool forks: what every task of a volume would otherwise compute again in each
+    worker (its units' page links and page breaks), and the modules every task imports."""
+    from edition.transforms import citations  # noqa: F401  (imported once, not once per worker)
+
+    suffixes = set(_suffixes(options).values())
+    for plan in plans:
+        document = LOADED.get(plan.path)
+        if document is not None and document_units(document)[1]:
+            for suffix in suffixes:
+                _pages_of(document, plan, suffix)
+
+
+@dataclass
+class _Pages:
+    """What every unit of a task shares."""
+
+    task: Task
+    document: Document
+    units: list[etree._Element]
+    is_volume: bool
+    writers: dict[str, Any]
+    suffixes: dict[str, str]
+    links: dict[str, dict[etree._Element, str]]
+    breaks: list[list[etree._Element]] | None
 
 
 def render(task: Task) -> tuple[list[Rendered], list[Diagnostic]]:
     """Render some units of one file with every chosen writer (runs in a worker)."""
-    from edition.transforms import citations
-    from edition.transforms.contract import UnitRecord
     from edition.transforms.engine import get_writer
 
     plan = task.plan
@@ -117,56 +173,79 @@ def render(task: Task) -> tuple[list[Rendered], list[Diagnostic]]:
     except EditionError as error:
         return [], [error.diagnostic]
     units, is_volume = document_units(document)
-    formats = task.options.formats
-    writers = {name: get_writer(name)() for name in formats if name not in NOT_WRITERS}
+    writers = {name: get_writer(name)() for name in task.options.formats if name not in NOT_WRITERS}
     suffixes = {name: writer.link_suffix or writer.suffix for name, writer in writers.items()}
     links = {suffix: _pages_of(document, plan, suffix) if is_volume else {} for suffix in set(suffixes.values())}
+    pages = _Pages(task, document, units, is_volume, writers, suffixes, links,
+                   _breaks_of(document) if is_volume else None)
     target = Folder(Path(task.target), Path(task.previous) if task.previous else None)
-    prefix = f"{plan.folder}/" if plan.folder else ""
     out: list[Rendered] = []
-    for index in task.indices:
-        unit, name = units[index], plan.names[index]
-        page = f"{plan.folder}/{name}" if plan.folder else name
-        diagnostics: list[Diagnostic] = []
-        cite: dict[str, bytes] = {}
-        citation = None
+    pending: list[Future[None]] = []
+    # the files are written by threads while the next pages are rendered (see WRITE_THREADS)
+    with ThreadPoolExecutor(WRITE_THREADS) as writes:
+        for index in task.indices:
+            rendered, files = _render_unit(pages, index)
+            pending.append(writes.submit(_write_all, target, files))
+            out.append(rendered)
+    for future in pending:
+        future.result()  # a write that failed fails the task, as it did when written in turn
+    return out, []
+
+
+def _write_all(target: Folder, files: list[tuple[str, bytes]]) -> None:
+    for relative, data in files:
+        target.write(relative, data)
+
+
+def _render_unit(pages: _Pages, index: int) -> tuple[Rendered, list[tuple[str, bytes]]]:
+    """One unit through every writer: what the parent needs, and the files to write."""
+    from edition.transforms import citations
+    from edition.transforms.contract import UnitRecord
+
+    task, document, units, is_volume = pages.task, pages.document, pages.units, pages.is_volume
+    plan, formats = task.plan, task.options.formats
+    unit, name = units[index], plan.names[index]
+    page = f"{plan.folder}/{name}" if plan.folder else name
+    prefix = f"{plan.folder}/" if plan.folder else ""
+    diagnostics: list[Diagnostic] = []
+    cite: dict[str, bytes] = {}
+    citation = None
+    try:
+        citation = citations.metadata(document, unit)  # once, for every output of this unit
+        if not is_volume or document.ref_of(unit):
+            # a volume's front and back matter pages are not cited documents: no warnings for them
+            diagnostics.extend(citation.warnings)
+        if CITE in formats:
+            cite = {file: text.encode("utf-8")
+                    for file, text in citations.citation_files(document, unit, citation).items()}
+    except EditionError as error:
+        diagnostics.append(error.diagnostic)
+    record = UnitRecord(basename=name, page=page, root="../" if plan.folder else "", docid=plan.docid,
+                        first=index == 0, volume=plan.volume, chapters=plan.chapters[index],
+                        cite_files=sorted(cite),
+                        preceding=pages.breaks[index] if pages.breaks is not None else preceding_breaks(document, unit),
+                        citation=citation, options=task.options)
+    outputs: dict[str, tuple[list[str], Any, list[Diagnostic]]] = {}
+    files: list[tuple[str, bytes]] = []
+    for format_name, writer in pages.writers.items():
+        suffix = pages.suffixes[format_name]
+        # the writer knows its own unit: the links are shared, not copied per page
+        mine = dataclasses.replace(
+            record, page_of=pages.links[suffix],
+            prev=(f"{plan.names[index - 1]}{suffix}", plan.titles[index - 1]) if is_volume and index > 0 else None,
+            next=(f"{plan.names[index + 1]}{suffix}", plan.titles[index + 1])
+            if is_volume and index + 1 < len(units) else None)
         try:
-            citation = citations.metadata(document, unit)  # once, for every output of this unit
-            if not is_volume or document.ref_of(unit):
-                # a volume's front and back matter pages are not cited documents: no warnings for them
-                diagnostics.extend(citation.warnings)
-            if CITE in formats:
-                cite = {file: text.encode("utf-8")
-                        for file, text in citations.citation_files(document, unit, citation).items()}
+            result = writer.write_unit(document, unit, mine)
         except EditionError as error:
             diagnostics.append(error.diagnostic)
-        record = UnitRecord(basename=name, page=page, root="../" if plan.folder else "", docid=plan.docid,
-                            first=index == 0, volume=plan.volume, chapters=plan.chapters[index],
-                            cite_files=sorted(cite), preceding=preceding_breaks(document, unit),
-                            citation=citation, options=task.options)
-        outputs: dict[str, tuple[list[str], Any, list[Diagnostic]]] = {}
-        for format_name, writer in writers.items():
-            suffix = suffixes[format_name]
-            # the writer knows its own unit: the links are shared, not copied per page
-            mine = dataclasses.replace(
-                record, page_of=links[suffix],
-                prev=(f"{plan.names[index - 1]}{suffix}", plan.titles[index - 1]) if is_volume and index > 0 else None,
-                next=(f"{plan.names[index + 1]}{suffix}", plan.titles[index + 1])
-                if is_volume and index + 1 < len(units) else None)
-            try:
-                result = writer.write_unit(document, unit, mine)
-            except EditionError as error:
-                diagnostics.append(error.diagnostic)
-                continue
-            except Exception as error:  # a writer bug must not cost the other pages; report where
-                diagnostics.append(document.diagnostic(
-                    unit, "E0602", f"the {format_name} writer failed on this unit: "
-                    f"{type(error).__name__}: {error}; please report it with this file"))
-                continue
-            for file, data in result.files.items():
-                target.write(f"{task.folders[format_name]}/{prefix}{file}", data)
-            outputs[format_name] = (list(result.files), result.record, result.diagnostics)
-        for file, data in cite.items():
-            target.write(f"{CITE}/{page}/{file}", data)
-        out.append(Rendered(index, outputs, list(cite), diagnostics))
-    return out, []
+            continue
+        except Exception as error:  # a writer bug must not cost the other pages; report where
+            diagnostics.append(document.diagnostic(
+                unit, "E0602", f"the {format_name} writer failed on this unit: "
+                f"{type(error).__name__}: {error}; please report it with this file"))
+            continue
+        files.extend((f"{task.folders[format_name]}/{prefix}{file}", data) for file, data in result.files.items())
+        outputs[format_name] = (list(result.files), result.record, result.diagnostics)
+    files.extend((f"{CITE}/{page}/{file}", data) for file, data in cite.items())
+    return Rendered(index, outputs, list(cite), diagnostics), files

@@ -224,6 +224,10 @@ class Folder:
         target = output_file(self.root, relative)
         self.folder_for(relative)
         before = f"{self.previous}/{relative}" if self.previous is not None else ""
+        # over a previous build the folder is most often the spare edition, its files already
+        # right: one read of the file, not a read of the previous one and a link refused
+        if before and _same_bytes(target, data):
+            return
         if before and _same_bytes(before, data):
             try:
                 os.link(before, target, follow_symlinks=False)
@@ -349,26 +353,31 @@ def swap(built: Path, out: Path) -> None:
 
 
 def remove_tree(path: Path, ignore_errors: bool = False) -> None:
-    """``shutil.rmtree``, with the folders two levels down (``cite/d300/``) removed by
-    several threads at once.  Removing a folder waits on the file system's journal
-    (2-4 ms each on the disks here, against 0.05 ms for a file): an edition of 5,000
-    pages is 5,000 folders, 17 s one after the other, a third of that in 8 threads."""
-    subtrees: list[str] = []
-    try:
-        for entry in os.scandir(path):
-            if entry.is_dir(follow_symlinks=False):
-                subtrees.extend(child.path for child in os.scandir(entry.path) if child.is_dir(follow_symlinks=False))
-    except OSError:
-        subtrees = []
-    if len(subtrees) >= 64:
-        with ThreadPoolExecutor(FOLDER_THREADS) as pool:
-            for _ in pool.map(partial(shutil.rmtree, ignore_errors=True), subtrees):
-                pass
-    if os.path.islink(path) or not os.path.isdir(path):
+    """``shutil.rmtree``, with the folders two and three levels down (``cite/d300/``,
+    ``cite/<volume>/d300/``) removed by several threads at once, the deepest first.  Removing a
+    folder waits on the file system's journal (2-4 ms each on the disks here, against 0.05 ms
+    for a file): an edition of 5,000 pages is 5,000 folders, 17 s one after the other, a
+    third of that in 8 threads; a volume's 410 folders 1.2-1.4 s, 0.2 s in 8 threads."""
+    if os.path.islink(path) or not os.path.isdir(path):  # a link goes, never what it points to
         try:
             os.unlink(path)
         except OSError:
             if not ignore_errors:
                 raise
         return
+    levels: list[list[str]] = [[str(path)]]
+    for _ in range(3):
+        below: list[str] = []
+        for folder in levels[-1]:
+            try:
+                with os.scandir(folder) as entries:
+                    below.extend(entry.path for entry in entries if entry.is_dir(follow_symlinks=False))
+            except OSError:
+                pass
+        levels.append(below)
+    for level in (levels[3], levels[2]):
+        if len(level) >= 64:
+            with ThreadPoolExecutor(FOLDER_THREADS) as pool:
+                for _ in pool.map(partial(shutil.rmtree, ignore_errors=True), level):
+                    pass
     shutil.rmtree(path, ignore_errors=ignore_errors)

@@ -17,7 +17,6 @@ release turns the mend off); the reports for upstream are in the README:
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -178,15 +177,12 @@ def variable_names(token: Any) -> set[str]:
     return names - bound
 
 
-# elementpath builds its own node tree over lxml; reuse it for every query on a document
-_NODE_TREES: weakref.WeakKeyDictionary[Document, Any] = weakref.WeakKeyDictionary()
-
-
 def node_tree(document: Document) -> Any:
-    tree = _NODE_TREES.get(document)
+    """elementpath's own node tree over lxml's: made on the first query, then kept in the
+    document's cache (``query.elementpath``) for every other query on it."""
+    tree = document.cache.get("query.elementpath")
     if tree is None:
-        tree = elementpath.get_node_tree(document.tree)
-        _NODE_TREES[document] = tree
+        tree = document.cache["query.elementpath"] = elementpath.get_node_tree(document.tree)
     return tree
 
 

@@ -82,3 +82,43 @@ def test_registry_refuses_duplicates_and_names_valid_writers() -> None:
 def test_vocabulary_methods_exist_on_the_base() -> None:
     for behaviour in VOCABULARY:
         assert callable(getattr(Writer, method_name(behaviour)))
+
+
+def _without_names() -> BehaviourTable:
+    """The default table, but for ``persName``: omitted (the names of persons vanish from the text)."""
+    table = BehaviourTable({tag: DEFAULT.models(tag) for tag in DEFAULT.elements()})
+    table.add("persName", (m("omit"),), override=True)
+    return table
+
+
+def _memo_output(name: str, table: BehaviourTable | None) -> str:
+    """The memo's unit written by writer ``name`` (with ``table``, or with none given), as text."""
+    from io import BytesIO
+
+    import pypdf
+    from conftest import MEMO
+
+    from edition.document import load
+
+    document = load(MEMO)  # a fresh document each time: nothing of another table's run is kept with it
+    writer_class = get_writer(name)
+    writer = writer_class() if table is None else writer_class(table)
+    result = writer.write_unit(document, document.element_for_ref("d300"), {"basename": "d300"})
+    if name == "epub":
+        return result.record["xhtml"]
+    (data,) = result.files.values()
+    if name == "pdf":
+        return "".join(page.extract_text() or "" for page in pypdf.PdfReader(BytesIO(data)).pages)
+    return data.decode("utf-8")
+
+
+@pytest.mark.parametrize("name", ["html", "text", "pdf", "epub"])
+def test_every_writer_takes_another_behaviour_table(name: str) -> None:
+    default = _memo_output(name, None)
+    assert _memo_output(name, DEFAULT) == default  # the table a writer is given by default is DEFAULT
+    changed = _memo_output(name, _without_names())
+    # the memo's body names Khrushchev twice (persName), its header and notes elsewhere
+    assert changed.count("Khrushchev") < default.count("Khrushchev")
+    assert changed.count("Herter") < default.count("Herter")
+    # nothing but the names changes: the rest of the text is there
+    assert "Despite the probability" in changed and "Despite the probability" in default

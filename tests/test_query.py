@@ -504,3 +504,24 @@ def test_cli_variables_namespaces_and_engines(memo):
     assert fast == exact and fast[0] == 0
     status, _, err = run_cli("--var", "year", "//p", "tei/")
     assert status == 2 and "not name=value" in err
+
+
+def test_references_of_a_few_hits_are_the_citers(frus_volume: Path, history_documents: Path, tmp_path: Path) -> None:
+    """A query's hits take their references from FallbackRefs where a document has no
+    citeStructure (no Citer built for a few hits): the Citer's reference for every element,
+    on the volume, the history documents and divisions whose ids would clash."""
+    from edition.refs import FallbackRefs
+
+    clash = tmp_path / "clash.xml"
+    clash.write_text('<TEI xmlns="http://www.tei-c.org/ns/1.0"><text><body><div type="document" xml:id="p1"><p/></div>'
+                     '<p/></body></text></TEI>', encoding="utf-8")
+    assert not FallbackRefs(load(clash).root).usable
+    checked = 0
+    for path in [frus_volume, *sorted(history_documents.glob("*.xml"))]:
+        document = load(path)
+        quick = FallbackRefs(document.root)
+        if quick.usable:
+            checked += 1
+            assert [quick.ref_of(node) for node in document.root.iter()] == \
+                [document.ref_of(node) for node in document.root.iter()], path
+    assert checked > 10

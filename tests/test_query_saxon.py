@@ -100,4 +100,37 @@ def test_a_result_of_values_pairs_no_nodes(frus_volume: Path) -> None:
     tree = xpath_saxon.saxon_tree(document)
     assert tree._ids is None
     assert Query("(//head)[1]", engine="saxon")(document)[0].type == "element"
+    assert tree._ids is None  # a few nodes are found by their paths (_Tree.by_path)
+    assert Query("(//head)[2]", engine="saxon")(document)[0].type == "element"
+    # asked again, the document has its nodes paired once for all
     assert tree._ids is not None and len(tree._ids) == sum(1 for _ in document.root.iter())
+
+
+@pytest.mark.parametrize("expression", [
+    "(//pb)[position() = 1 or position() = 300 or position() = last()]/@facs",
+    "(//div[@type='document'])[142]//p[2]/text()",
+    "(//note)[position() <= 3]", "//div[@xml:id='d3']/p[1]//text()", "(//p)[7]/node()",
+    "(//head)[last()] | (//persName)[1]"])
+def test_a_few_nodes_are_the_hits_of_all_paired(frus_volume: Path, expression: str) -> None:
+    """Nodes found by their paths (a few) are the nodes found by pairing the trees: the same
+    hits (file, reference, line, column, XPath, value) as lxml's XPath 1.0 gives."""
+    document = load(frus_volume)
+    assert xpath_saxon.saxon_tree(document)._ids is None
+    saxon = Query(expression, engine="saxon")(document)
+    assert xpath_saxon.saxon_tree(document)._ids is None
+    assert saxon and saxon == Query(expression, engine="lxml")(document)
+
+
+def test_a_few_nodes_among_comments_and_instructions(tmp_path: Path) -> None:
+    """Paths count comments and processing instructions as lxml's children do, also before
+    and after the root element."""
+    path = tmp_path / "few.xml"
+    path.write_text('<?xml version="1.0"?>\n<!-- before --><?pi one?>\n<TEI xmlns="http://www.tei-c.org/ns/1.0">'
+                    '<text><body><!--c--><p n="1">a<?pi two?>b<hi>c</hi>d<!--e-->f</p><?pi three?>'
+                    '<p n="2">g</p></body></text></TEI>\n<!-- after -->\n', encoding="utf-8")
+    for expression in ("//p[2]", "//p/@n", "//p[1]/text()", "//comment()", "//processing-instruction()",
+                       "/node()", "//hi | //p[2]/text()"):
+        document = load(path)
+        saxon = Query(expression, engine="saxon")(document)
+        assert xpath_saxon.saxon_tree(document)._ids is None
+        assert saxon and saxon == Query(expression, engine="lxml")(document), expression

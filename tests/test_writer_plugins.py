@@ -49,6 +49,17 @@ class ShoutWriter(TextWriter):
 
     def text(self, ctx, value):
         return super().text(ctx, value.upper())
+
+    # written against the dictionaries of earlier versions: the records still read so
+    def write_unit(self, document, unit, options):
+        result = super().write_unit(document, unit, options)
+        result.record["planned"] = [options["basename"], options.get("width"), "prev" in options, *options["formats"]]
+        return result
+
+    def finish(self, records, options):
+        lines = [" ".join(map(str, [*options["formats"], options.get("width"), "formats" in options]))]
+        lines += [" ".join(map(str, record["planned"])) for record in records]
+        return {"planned.txt": "\\n".join(lines).encode()}
 '''
 
 
@@ -77,8 +88,12 @@ def _edition(folder: Path, site: Path, *arguments: str) -> subprocess.CompletedP
 
 def test_a_writer_of_another_package_builds_from_the_command_line(plugin_site: Path, tmp_path: Path) -> None:
     (tmp_path / "memo.xml").write_bytes(MEMO.read_bytes())
-    result = _edition(tmp_path, plugin_site, "build", "-f", "shout", "-f", "text", "--out", "site", "memo.xml")
+    result = _edition(tmp_path, plugin_site, "build", "-f", "shout", "-f", "text", "--width", "60",
+                      "--out", "site", "memo.xml")
     assert result.returncode == 0, result.stdout + result.stderr
+    # the typed records read as the mappings a writer of an earlier version was given
+    planned = (tmp_path / "site" / "shout" / "planned.txt").read_text(encoding="utf-8")
+    assert planned.splitlines() == ["shout text 60 True", "d300 60 False shout text"]
     shouted = (tmp_path / "site" / "shout" / "d300.shout").read_text(encoding="utf-8")
     plain = (tmp_path / "site" / "text" / "d300.txt").read_text(encoding="utf-8")
     # the same layout, every text node in capitals (the notes' heading is the writer's own word)

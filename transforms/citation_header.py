@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +19,7 @@ from lxml import etree
 from edition.diagnostics import Diagnostic
 from edition.document import NAMESPACES, XML_ID, XML_LANG, local_name, tei
 
-from .citation_record import Citation, parse_name
+from .citation_record import Citation, Provenance, parse_name
 from .kinds import document_kind
 from .stage import plain_text  # the toolkit's one "text without notes": titles, names, places
 
@@ -100,7 +100,7 @@ class Builder:
     def __init__(self, document: Document) -> None:
         self.document = document
         self.item: dict[str, Any] = {}
-        self.provenance: dict[str, str] = {}
+        self.provenance = Provenance()
         self.warnings: list[Diagnostic] = []
 
     def set(self, key: str, value: Any, source: etree._Element | str | None) -> None:
@@ -117,7 +117,7 @@ class Builder:
         if isinstance(source, str):
             self.provenance[key] = source
         elif source is not None:
-            self.provenance[key] = self.document.xpath_of(source)
+            self.provenance.later(key, partial(self.document.xpath_of, source))
 
     def require(self, key: str, where: etree._Element | None, message: str) -> None:
         """W0402 at ``where`` unless ``key`` was set."""
@@ -129,6 +129,15 @@ class Builder:
 
 
 def source_kind(document: Document) -> str:
+    """``edition``, ``volume`` or ``standalone``: read from the header once per file (a volume's
+    build asks for each of its 400 documents)."""
+    kind = document.cache.get("citations.kind")
+    if kind is None:
+        kind = document.cache["citations.kind"] = _source_kind(document)
+    return kind
+
+
+def _source_kind(document: Document) -> str:
     if _first(document, "tei:teiHeader/tei:fileDesc/tei:sourceDesc/tei:biblStruct[tei:analytic]") is not None:
         return "edition"
     if _first(document, "tei:teiHeader/tei:fileDesc/tei:titleStmt/tei:title[@type='volume' or "
@@ -189,7 +198,7 @@ def read_edition(document: Document, builder: Builder, citation: Citation) -> No
         series_title = _first(document, "tei:teiHeader/tei:fileDesc/tei:titleStmt/tei:title[@type='series']")
     if series_title is not None:
         citation.series = plain_text(series_title)
-        citation.provenance["series"] = document.xpath_of(series_title)
+        citation.provenance.later("series", partial(document.xpath_of, series_title))
     if monogr is not None:
         main = _either(_first(document, "tei:title[@type='main']", monogr), monogr.find(tei("title")))
         if main is not None:
@@ -261,7 +270,7 @@ def _document_date(document: Document, builder: Builder, citation: Citation,
     value = _iso(date)
     if value:
         citation.date = value
-        citation.provenance["date"] = document.xpath_of(date)
+        citation.provenance.later("date", partial(document.xpath_of, date))
         # The date the document was written, as distinct from the volume's publication.
         builder.set("original-date", _date_parts(value), date)
     else:
@@ -275,7 +284,7 @@ def _document_place(document: Document, citation: Citation, builder: Builder,
                     hint: str = "add profileDesc/creation/placeName") -> None:
     if place is not None and plain_text(place):
         citation.place = plain_text(place)
-        citation.provenance["place"] = document.xpath_of(place)
+        citation.provenance.later("place", partial(document.xpath_of, place))
     else:
         builder.warnings.append(document.diagnostic(
             where if where is not None else (document.header if document.header is not None else document.root),
@@ -335,7 +344,8 @@ def read_volume(document: Document, builder: Builder, citation: Citation, unit: 
     builder.set("title", title, head)
     builder.require("title", unit, "no title: the division has no head")
     # FRUS heads mark the sender: <persName type="from" corresp="#p_…"> into the list of persons.
-    senders = head.xpath(".//tei:persName[@type='from']", namespaces=NAMESPACES) if head is not None else []
+    # a walk, not head.xpath(): that compiles its expression again for each of a volume's documents
+    senders = [name for name in head.iter(tei("persName")) if name.get("type") == "from"] if head is not None else []
     builder.set("author", [_person(document, s) for s in senders], senders[0] if senders else None)
     shared = _volume_fields(document)
     if shared.series is not None:
@@ -343,19 +353,22 @@ def read_volume(document: Document, builder: Builder, citation: Citation, unit: 
         citation.provenance["series"] = shared.series_source or ""
     # copies: a citation's item is its own to change (passages, CSL-JSON notes)
     builder.item.update(json.loads(json.dumps(shared.builder.item)))
-    builder.provenance.update(shared.builder.provenance)
+    builder.provenance.take(shared.builder.provenance)
     builder.warnings.extend(shared.builder.warnings)
     publication = shared.publication
-    builder.set("number", number, f"{document.xpath_of(unit)}/@n")
+    builder.set("number", number, None)
+    if "number" in builder.item:
+        builder.provenance.later("number", lambda: f"{document.xpath_of(unit)}/@n")
     pages = page_range(document, unit, None)
     builder.set("page", pages, "derived: the pb before the division and the pb's inside it")
     builder.require("page", unit, "no pages: no pb before or inside the division")
     volume_id = _idno(document, publication, "frus")
     unit_id = unit.get(XML_ID)
     if volume_id is not None and unit_id:
-        builder.set("URL", f"{OHIST_DOCUMENT_BASE}{plain_text(volume_id)}/{unit_id}",
-                    f"derived: Office of the Historian URL from {document.xpath_of(volume_id)} "
-                    f"and {document.xpath_of(unit)}/@xml:id")
+        builder.set("URL", f"{OHIST_DOCUMENT_BASE}{plain_text(volume_id)}/{unit_id}", None)
+        if "URL" in builder.item:
+            builder.provenance.later("URL", lambda: f"derived: Office of the Historian URL from "
+                                     f"{document.xpath_of(volume_id)} and {document.xpath_of(unit)}/@xml:id")
         citation.url_is_canonical = True
     builder.require("URL", publication, "no URL: add publicationStmt/idno[@type='frus'] (volume id) "
                     "and an xml:id on the division")
@@ -403,12 +416,12 @@ def read_standalone(document: Document, builder: Builder, citation: Citation) ->
     builder.set("issued", _date_parts(value) if value else None, created)
     if value:
         citation.date = value
-        citation.provenance["date"] = document.xpath_of(created)
+        citation.provenance.later("date", partial(document.xpath_of, created))
     builder.require("issued", publication, "no date: add publicationStmt/date[@type='created'][@when]")
     builder.require("publisher", publication, "no publisher: add publicationStmt/publisher")
     if posted is not None and _iso(posted):
         citation.posted = _iso(posted)
-        citation.provenance["posted"] = document.xpath_of(posted)
+        citation.provenance.later("posted", partial(document.xpath_of, posted))
     url = _idno(document, publication, "URL")
     if url is not None:
         builder.set("URL", plain_text(url), url)

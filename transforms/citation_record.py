@@ -3,6 +3,7 @@ and CSL names, read from text and written in the two orders the formats use."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,6 +12,54 @@ from edition.diagnostics import Diagnostic
 _NAME_SUFFIXES = {"jr.", "jr", "sr.", "sr", "ii", "iii", "iv"}
 _NAME_PARTICLES = frozenset({"de", "la", "le", "du", "des", "van", "von", "der", "den", "ten", "ter", "da",
                              "di", "del", "della", "dos", "das", "zu"})
+
+
+class Provenance(MutableMapping[str, str]):
+    """Field → where it came from: an XPath (``/tei:TEI/…/tei:date[1]``) or a note (``derived: …``).
+    An XPath is found when it is read (a test, a tool), not when the field is set: a volume's
+    build set 2,800 of them and read none."""
+
+    def __init__(self) -> None:
+        self._found: dict[str, str | Callable[[], str]] = {}
+
+    def later(self, key: str, find: Callable[[], str]) -> None:
+        """``key``'s source, found by ``find()`` when first read."""
+        self._found[key] = find
+
+    def take(self, other: Provenance) -> None:
+        """``other``'s entries, found or not yet (``update`` would find them all)."""
+        self._found.update(other._found)
+
+    def __getitem__(self, key: str) -> str:
+        value = self._found[key]
+        if not isinstance(value, str):
+            value = self._found[key] = value()
+        return value
+
+    def __setitem__(self, key: str, value: str) -> None:
+        self._found[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self._found[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._found)
+
+    def __len__(self) -> int:
+        return len(self._found)
+
+    def __repr__(self) -> str:
+        return repr(dict(self))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # sent to another process found: the elements the finders hold stay here
+        return _provenance, (dict(self),)
+
+
+def _provenance(found: dict[str, str]) -> Provenance:
+    provenance = Provenance()
+    provenance.update(found)
+    return provenance
 
 
 @dataclass
@@ -31,7 +80,7 @@ class Citation:
     date: str | None = None                 # ISO date of the document itself
     posted: str | None = None               # ISO date a standalone document was published online
     url_is_canonical: bool = False          # False when URL is a scan, not the document's page
-    provenance: dict[str, str] = field(default_factory=dict)
+    provenance: Provenance = field(default_factory=Provenance)
     warnings: list[Diagnostic] = field(default_factory=list)
 
     @property

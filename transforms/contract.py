@@ -7,9 +7,11 @@ given: ``width``, ``diplomatic``, ``pdf_engine``, …, checked by the writer's `
 (``prev``, ``next``, ``page_of``) end in the suffix of the writer they are made for
 (:attr:`~edition.transforms.engine.Writer.link_suffix`), not in ``.html`` for every writer.
 
-A record also reads as a mapping (its fields, then the writer options), so that a writer of
-another package written against the dictionary of earlier versions (``options.get("width")``,
-``options["basename"]``) keeps working.
+The toolkit's own writers read the records' attributes (``record.basename``,
+``record.options.get("width")``), which mypy checks.  A record also reads as a mapping (its fields,
+then the writer options) only so that a writer of another package written against the dictionary of
+earlier versions (``options.get("width")``, ``options["basename"]``) keeps working; and
+:func:`as_record` makes a record of such a dictionary for a caller of ``write_unit`` outside a build.
 """
 
 from __future__ import annotations
@@ -22,8 +24,14 @@ from lxml import etree
 
 
 @dataclass(frozen=True)
-class BuildOptions:
-    """What a build was asked for, as every writer sees it."""
+class BuildOptions(Mapping[str, Any]):
+    """What a build was asked for, as every writer sees it (in each unit's record, and in
+    :meth:`~edition.transforms.engine.Writer.finish`).
+
+    Read :attr:`formats`, and a writer option with :meth:`get`; the mapping view (the writer
+    options, and ``"formats"``) is kept for ``finish`` methods of other packages written against
+    the dictionary of earlier versions.
+    """
 
     #: The outputs chosen (writer names, ``cite``, exports), sorted.
     formats: tuple[str, ...] = ()
@@ -31,16 +39,38 @@ class BuildOptions:
     settings: Mapping[str, Any] = field(default_factory=dict)
 
     def get(self, name: str, default: Any = None) -> Any:
-        return self.settings.get(name, default)
+        """A writer option (``width``, ``title``, …), or ``default`` when the build was not given it
+        (``"formats"``: :attr:`formats`, as the dictionary of earlier versions had it)."""
+        return self.formats if name == "formats" else self.settings.get(name, default)
+
+    # -- the mapping view: ``formats``, then the writer options --------------------------
+    def __getitem__(self, key: str) -> Any:
+        return self.formats if key == "formats" else self.settings[key]
+
+    def __iter__(self) -> Iterator[str]:
+        yield "formats"
+        yield from (key for key in self.settings if key != "formats")
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def __contains__(self, key: object) -> bool:
+        return key == "formats" or key in self.settings
 
 
 @dataclass
 class UnitRecord(Mapping[str, Any]):
-    """One unit (a page) as the build planned it, for one writer."""
+    """One unit (a page) as the build planned it, for one writer.
 
-    #: The file name without its suffix, and the page's path in the writer's folder without it.
-    basename: str = "index"
-    page: str = "index"
+    Read its attributes; the mapping view (``record["basename"]``, ``record.get("width")``: the
+    fields but ``options``, then the writer options) is kept for writers of other packages written
+    against the dictionary of earlier versions, not for new code.
+    """
+
+    #: The file name without its suffix, and the page's path in the writer's folder without it; empty
+    #: when no build planned the unit (a call of ``write_unit`` outside one): the writer names the file.
+    basename: str = ""
+    page: str = ""
     #: The way back to the writer's folder (``"../"`` from a volume's folder).
     root: str = ""
     #: The input file's stem (what ids of the edition's indexes are prefixed with).
@@ -100,6 +130,15 @@ class UnitRecord(Mapping[str, Any]):
 
 
 _FIELDS = frozenset(item.name for item in fields(UnitRecord)) - {"options"}
+
+
+def as_options(options: Mapping[str, Any]) -> BuildOptions:
+    """``options`` as :class:`BuildOptions`: itself, or a mapping's ``formats`` and the rest as the
+    writer options (what a caller of ``finish`` outside a build may pass)."""
+    if isinstance(options, BuildOptions):
+        return options
+    settings = {key: value for key, value in options.items() if key != "formats"}
+    return BuildOptions(tuple(options.get("formats", ())), settings)
 
 
 def as_record(options: Mapping[str, Any]) -> UnitRecord:

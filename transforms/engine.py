@@ -30,7 +30,7 @@ from edition.diagnostics import Diagnostic, EditionUsageError
 from edition.document import TEI_NS, Document, local_name
 
 from .behaviours import DEFAULT, VOCABULARY, BehaviourTable, Model
-from .contract import UnitRecord
+from .contract import BuildOptions, UnitRecord, as_record
 from .stage import Decisions, Segment, decide, plain_text
 
 Fragment = TypeVar("Fragment")
@@ -56,10 +56,13 @@ class Context:
     document: Document
     writer: str
     unit: etree._Element | None = None
-    options: dict[str, Any] = field(default_factory=dict)
+    #: The writer options of the build (``diplomatic``, ``width``, …), what :meth:`option` reads.
+    options: Mapping[str, Any] = field(default_factory=dict)
     state: dict[str, Any] = field(default_factory=dict)
     #: the transform stage's decisions for the document (notes, readings, headings, breaks)
     decisions: Decisions = field(default=None)  # type: ignore[assignment]
+    #: The unit as the build planned it (its page, links, volume, …).
+    record: UnitRecord = field(default_factory=UnitRecord)
 
     def option(self, name: str, default: Any = None) -> Any:
         return self.options.get(name, default)
@@ -121,14 +124,20 @@ class Writer(Generic[Fragment]):
     #: pages, a page break shown on another page); empty: its own ``suffix``.
     link_suffix: ClassVar[str] = ""
 
+    def __init__(self, behaviours: BehaviourTable = DEFAULT) -> None:
+        # the table every unit of this writer is rendered with (another one changes how elements
+        # map to behaviours for this writer alone); not ``self.table``: that name is the table behaviour
+        self.behaviours = behaviours
+
     # -- whole outputs (called by edition.build) ----------------------------
     def write_unit(self, document: Document, unit: etree._Element, options: UnitRecord) -> UnitResult:
         """Render one unit (a document division, or a whole text) into files; ``options`` is the
         unit as the build planned it (it also reads as the mapping of earlier versions)."""
         raise NotImplementedError
 
-    def finish(self, records: list[dict[str, Any]], options: dict[str, Any]) -> dict[str, bytes]:
-        """Files that depend on every unit (index pages, assets); ``records`` in build order."""
+    def finish(self, records: list[dict[str, Any]], options: BuildOptions) -> dict[str, bytes]:
+        """Files that depend on every unit (index pages, assets); ``records`` in build order,
+        ``options`` what the build was asked for."""
         return {}
 
     # -- text and assembly (every writer) ---------------------------------
@@ -243,8 +252,9 @@ class Renderer(Generic[Fragment]):
         self.writer = writer
         self.table = table
         self.decisions = decide(document, table)
-        self.ctx = Context(document=document, writer=writer.name, unit=unit, options=dict(options or {}),
-                           decisions=self.decisions)
+        record = as_record(options or {})
+        self.ctx = Context(document=document, writer=writer.name, unit=unit, options=record.options.settings,
+                           decisions=self.decisions, record=record)
         self._unknown: dict[str, list[Any]] = {}
         self._methods: dict[str, Callable[..., Fragment]] = {}
         self._resolved = table.resolver(writer.outputs)

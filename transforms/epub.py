@@ -68,15 +68,15 @@ class EpubWriter(HtmlWriter):
         body = "".join(etree.tostring(child, encoding="unicode", method="html") for child in main)
         record["xhtml"] = body
         record["lang"] = page.get("lang") or "en"
-        record["name"] = options.get("basename", "index")
-        if options.get("first"):
+        record["name"] = planned.basename or "index"
+        if planned.first:
             record["book"] = _book_metadata(document)
         # what the web edition's index pages need is not the book's
         for key in ("mentions", "entries", "authorities"):
             record.pop(key, None)
         return UnitResult(files={}, record=record, diagnostics=result.diagnostics)
 
-    def finish(self, records: Sequence[dict[str, Any]], options: dict[str, Any]) -> dict[str, bytes]:
+    def finish(self, records: Sequence[dict[str, Any]], options: Mapping[str, Any]) -> dict[str, bytes]:
         books: dict[str, list[dict[str, Any]]] = {}
         for record in records:
             key = record["volume"][0] if record.get("volume") else record["name"]

@@ -18,8 +18,8 @@ from lxml import etree
 from edition.document import Document, tei
 from edition.identity import work_id
 
-from .behaviours import DEFAULT
 from .book_index import anchor_pages, split_pages
+from .contract import as_options, as_record
 from .engine import Renderer, UnitResult, register_writer
 from .entries import INDEXES, authorities, describe
 from .html_behaviours import HtmlBehaviours
@@ -72,8 +72,9 @@ class HtmlWriter(HtmlBehaviours):
         (element → relative page), ``docid``, ``first`` (this unit lists the
         file's authorities), ``volume`` (id, title), ``preceding`` (pb elements
         printed before the unit) and ``citation`` (the unit's metadata, when the
-        build has it already)."""
-        renderer: Renderer[str] = Renderer(self, document, DEFAULT, options, unit)
+        build has it already); a mapping of those keys is read as one (:func:`.contract.as_record`)."""
+        planned = as_record(options)
+        renderer: Renderer[str] = Renderer(self, document, self.behaviours, planned, unit)
         ctx = renderer.ctx
         ctx.state.update(phrasing=0, link=0, list=None, table=None, notes=[], ids={"main", "top", "notes-title"},
                          note_count=0, mention_count=0, mentions=[], entries={}, choices=0, diagnostics=[],
@@ -81,16 +82,16 @@ class HtmlWriter(HtmlBehaviours):
         documents = unit.findall(f".//{tei('div')}[@type='document']") if unit.tag not in _DIVISIONS else []
         # a text holding exactly one titled document: that title is the page's heading
         ctx.state["titled_by_document"] = len(documents) == 1 and documents[0].find(tei("head")) is not None
-        before = "".join(renderer.render(pb) for pb in options.get("preceding", ()))
+        before = "".join(renderer.render(pb) for pb in planned.preceding)
         body = renderer.render(unit)
         is_division = unit.tag in _DIVISIONS
         title = page_title(document, unit)
-        name = options.get("basename", "index")
-        page_path = options.get("page", name)
-        root = options.get("root", "")
+        name = planned.basename or "index"
+        page_path = planned.page or name
+        root = planned.root
         citations = _citations()
         head_extra: list[str] = []
-        citation = options.get("citation") or citations.metadata(document, unit)
+        citation = planned.citation or citations.metadata(document, unit)
         for meta_name, meta_content in citations.highwire_meta(citation):
             head_extra.append(f'<meta name="{attribute(meta_name)}" content="{attribute(meta_content)}">')
         canonical = citations.canonical_url(citation)
@@ -99,7 +100,7 @@ class HtmlWriter(HtmlBehaviours):
         head_extra.append(f'<script type="application/ld+json">{_json_script(citations.json_ld(citation))}</script>')
         cite_box = _cite_box(inline_markup(citations.render(citation, "chicago-note", markup="html")),
                                   canonical,
-                                  options.get("cite_files", ()), root, page_path)
+                                  planned.cite_files, root, page_path)
         header_title = ("" if is_division or ctx.state["titled_by_document"]
                         else f'<h1 class="title">{escape(title)}</h1>')
         switch = ""
@@ -108,7 +109,7 @@ class HtmlWriter(HtmlBehaviours):
                       '<button type="button" data-reading="reading" aria-pressed="true">Reading text</button> '
                       '<button type="button" data-reading="diplomatic" aria-pressed="false">As printed</button>'
                       '</div>')
-        volume = options.get("volume")
+        volume = planned.volume
         is_document = unit.get("type") == "document" or not volume
         indexed = " data-pagefind-body" if is_document else ""
         notes = ""
@@ -117,11 +118,11 @@ class HtmlWriter(HtmlBehaviours):
                      f'<ol class="notes-list">{"".join(ctx.state["notes"])}</ol></section>')
         lang = document.lang if _LANG.match(document.lang or "") else "en"
         article_lang = self._lang(unit)
-        pages, page_anchors, continued = _printed_pages(unit, options.get("preceding", ()))
+        pages, page_anchors, continued = _printed_pages(unit, planned.preceding)
         if continued:
             before = (f'<span class="pb pb-continued" title="This document begins on page {attribute(continued)}">'
                       f'[Page {escape(continued)}]</span>{before}')
-        chapters = options.get("chapters", [])
+        chapters = planned.chapters
         date = unit_date(document, unit)
         short = short_volume_title(_header_titles(document), volume[1]) if volume else ""
         persons = sorted({entry[1] for key, entry in ctx.state["entries"].items()
@@ -131,13 +132,13 @@ class HtmlWriter(HtmlBehaviours):
         body = _paragraph_anchors(body)
         para_cite = _paragraph_citation(citation, citations)
         crumbs = _breadcrumb(root, volume, short, chapters, title, unit.get("n"))
-        top_pager, bottom_pager = pager(options, "top"), pager(options, "bottom")
+        top_pager, bottom_pager = pager(planned, "top"), pager(planned, "bottom")
         goto = goto_form("page-list.html") if volume else ""
-        downloads = _downloads(root, page_path, options.get("formats", ()))
+        downloads = _downloads(root, page_path, planned.formats)
         if volume:
             head_extra.append('<script src="pages.js" defer></script>')
         # a long back-of-book index: a page per initial (the first is the unit's own)
-        parts = split_pages(body, name, options.get("page_of", {}).values()) if self.split_indexes else []
+        parts = split_pages(body, name, planned.page_of.values()) if self.split_indexes else []
         files: dict[str, bytes] = {}
         for file, initial, part in parts or [(f"{name}.html", "", body)]:
             main = (f'<main id="main" tabindex="-1"{para_cite}>{crumbs}{goto}{switch}{header_title}'
@@ -156,8 +157,8 @@ class HtmlWriter(HtmlBehaviours):
             "number": unit.get("n") if is_document else None, "pages": pages, "page_anchors": page_anchors,
             "short": short,
         }
-        if options.get("first"):
-            record["authorities"] = authorities(document, options.get("docid", "doc"))
+        if planned.first:
+            record["authorities"] = authorities(document, planned.docid)
         if parts:
             record["anchor_pages"] = anchor_pages(parts)
         diagnostics = list(renderer.diagnostics()) + ctx.state["diagnostics"]
@@ -175,5 +176,5 @@ class HtmlWriter(HtmlBehaviours):
     def _described(document: Document) -> dict[str, Any]:  # "list" here would be the method
         return document.cache.setdefault("html.described", {})
 
-    def finish(self, records: Sequence[dict[str, Any]], options: dict[str, Any]) -> dict[str, bytes]:
-        return site_pages(records, options)
+    def finish(self, records: Sequence[dict[str, Any]], options: Mapping[str, Any]) -> dict[str, bytes]:
+        return site_pages(records, as_options(options))

@@ -416,7 +416,7 @@ class HtmlBehaviours(Writer[str]):
     @staticmethod
     def _page_of(ctx: Context, element: etree._Element) -> tuple[str | None, etree._Element | None]:
         """The page (relative to the current one) that renders ``element``, and the unit holding it."""
-        pages: dict[etree._Element, str] = ctx.options.get("page_of", {})
+        pages = ctx.record.page_of
         current: etree._Element | None = element
         while current is not None:
             if current is ctx.unit:
@@ -509,7 +509,7 @@ class HtmlBehaviours(Writer[str]):
             kind = _KIND_OF_TARGET.get(target.tag, kind)
             if kind not in INDEXES:
                 return None
-            key = f"{ctx.options.get('docid', 'doc')}.{safe_id(target.get(XML_ID) or '')}"
+            key = f"{ctx.record.docid}.{safe_id(target.get(XML_ID) or '')}"
             if key not in state["entries"]:
                 described = state["described"]
                 if key not in described:
@@ -542,8 +542,8 @@ class HtmlBehaviours(Writer[str]):
             phrase = self._phrase(ctx, content)
             return f'<span id="{anchor}" class="{_classes(classes)}"{self._lang(node)}>{phrase}</span>'
         # a volume's indexes are split by initial: the link goes straight to the entry's page
-        page = entry_page(kind, state["entries"][key][1], bool(ctx.options.get("volume")))
-        href = f"{ctx.options.get('root', '')}{page}#{attribute(safe_id(key))}"
+        page = entry_page(kind, state["entries"][key][1], bool(ctx.record.volume))
+        href = f"{ctx.record.root}{page}#{attribute(safe_id(key))}"
         inner = self._inside(ctx, content, phrasing=state["phrasing"] + 1, link=1)
         return f'<a id="{anchor}" class="{_classes(classes)}" href="{href}"{self._lang(node)}>{inner}</a>'
 

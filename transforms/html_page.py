@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ from lxml import etree
 
 from edition.document import NAMESPACES, XML_ID, Document, tei
 
+from .contract import UnitRecord
 from .indexes import OVERVIEW
 from .markup import attribute, escape, plain, safe_id
 from .reader import breadcrumb, chapter_anchor, search_box
@@ -159,10 +160,10 @@ def cite_box(chicago: str, canonical: str | None, files: Iterable[str], root: st
     parts.append("</aside>")
     return "".join(parts)
 
-def pager(options: Mapping[str, Any], where: str) -> str:
+def pager(planned: UnitRecord, where: str) -> str:
     """Previous / contents / next; the top one carries rel="prev"/"next" (one of each per page)."""
-    prev, next_ = options.get("prev"), options.get("next")
-    volume = options.get("volume")
+    prev, next_ = planned.prev, planned.next
+    volume = planned.volume
     if not (prev or next_ or volume):
         return ""
     top = where == "top"
@@ -231,7 +232,7 @@ def _header_titles(document: Document) -> dict[str, str]:
     return found
 
 
-def _search_facets(number: str | None, title: str, date: str, chapters: list[str], persons: list[str]) -> str:
+def _search_facets(number: str | None, title: str, date: str, chapters: Sequence[str], persons: list[str]) -> str:
     """Pagefind's metadata and filters of a document (empty <data> elements: nothing shows)."""
     parts = [f'<data data-pagefind-meta="title[value]" value="{attribute(title)}"></data>']
     if number:
@@ -275,7 +276,7 @@ def _paragraph_citation(citation: Any, citations: Any) -> str:
     return f' data-cite-before="{attribute(before)}" data-cite-after="{attribute(after)}"'
 
 
-def _breadcrumb(root: str, volume: Any, short: str, chapters: list[str], title: str, number: str | None) -> str:
+def _breadcrumb(root: str, volume: Any, short: str, chapters: Sequence[str], title: str, number: str | None) -> str:
     if not volume:
         return breadcrumb([(f"{root}index.html", "Home"), (None, title)])
     items: list[tuple[str | None, str]] = [(f"{root}index.html", "Home"), ("index.html", short)]

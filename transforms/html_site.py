@@ -13,6 +13,7 @@ from typing import Any
 
 from edition import resources
 
+from .contract import BuildOptions
 from .html_page import render_page
 from .indexes import OVERVIEW, index_pages, overview_page
 from .markup import attribute, escape
@@ -22,7 +23,7 @@ ASSETS = resources.assets_dir()
 ASSET_FILES = ("edition.css", "edition.js", "search.js", "favicon.svg")
 
 
-def site_pages(records: Sequence[dict[str, Any]], options: dict[str, Any]) -> dict[str, bytes]:
+def site_pages(records: Sequence[dict[str, Any]], options: BuildOptions) -> dict[str, bytes]:
     """file (relative to the html folder) → bytes of every page and asset that is not a unit's page."""
     files: dict[str, bytes] = {}
     for asset in ASSET_FILES:
@@ -34,8 +35,8 @@ def site_pages(records: Sequence[dict[str, Any]], options: dict[str, Any]) -> di
             volumes.setdefault(record["volume"][0], []).append(record)
         else:
             singles.append(record)
-    title = home_title(options, volumes, singles)
-    formats = options.get("formats", ())
+    title = home_title(options.get("title"), volumes, singles)
+    formats = options.formats
     for vid, members in volumes.items():
         vtitle = members[0]["volume"][1]
         short = members[0].get("short") or vtitle

@@ -44,6 +44,7 @@ from edition.diagnostics import Diagnostic, EditionError, EditionOutputError, Ed
 from edition.document import XML_ID, XML_LANG, Document, tei
 from edition.paths import safe_name
 
+from .contract import as_options, as_record
 from .engine import Context, Renderer, UnitResult, register_writer
 from .pdf_header import NUMBER_PREFIX as _NUMBER_PREFIX
 from .pdf_header import Header, document_division, edition_front, front_page
@@ -146,7 +147,7 @@ class PdfWriter(PrintMarkup):
         return "weasyprint"
 
     @classmethod
-    def book_engine(cls, options: dict[str, Any], units: list[dict[str, Any]] | None = None,
+    def book_engine(cls, options: Mapping[str, Any], units: list[dict[str, Any]] | None = None,
                     variant: str | None = DEFAULT_VARIANT) -> str:
         """The engine of the whole edition's PDF: as :meth:`engine` (:mod:`edition.transforms.pdf_book`:
         a 400-document volume in a fraction of WeasyPrint's time and memory), except that
@@ -158,30 +159,32 @@ class PdfWriter(PrintMarkup):
     # -- whole outputs -----------------------------------------------------------------
     def write_unit(self, document: Document, unit: etree._Element, options: Mapping[str, Any]) -> UnitResult:
         """The PDF of one unit: a front page, then the document with its notes."""
-        variant = self.variant(options)
-        budget = float(options.get("pdf_time_budget", PRINT_TIME_BUDGET))
+        planned = as_record(options)
+        settings = planned.options.settings
+        variant = self.variant(settings)
+        budget = float(settings.get("pdf_time_budget", PRINT_TIME_BUDGET))
         with processes.temporary_folder() as folder:
             build = Path(folder)
-            prepared = self.prepare(document, unit, options, build)
+            prepared = self.prepare(document, unit, planned, build)
             diagnostics = list(prepared.diagnostics)
             for url, node, reason in prepared.ctx.state["over_limit"]:
                 diagnostics.append(document.diagnostic(node, "W0608", f"{url!r} is not printed: {reason}"))
-            if options.get("unit_pdfs") is False:  # only the whole edition's PDF (the book) is wanted
+            if settings.get("unit_pdfs") is False:  # only the whole edition's PDF (the book) is wanted
                 return UnitResult(record={"source": document.path, "ref": prepared.info["ref"],
                                           "title": prepared.info["title"], **prepared.edition_record(),
-                                          "print_chapters": list(options.get("chapters") or ())},
+                                          "print_chapters": list(planned.chapters)},
                                   diagnostics=diagnostics)
             # the time budget holds for both engines: it interrupts WeasyPrint's layout, and the wait
             # for Typst's server (whose native layout no signal reaches: the server is replaced)
-            engine = "Typst" if self.engine(options, variant, bool(prepared.ctx.state["resources"])) == "typst" \
+            engine = "Typst" if self.engine(settings, variant, bool(prepared.ctx.state["resources"])) == "typst" \
                 else "WeasyPrint"
             try:
                 with time_budget(budget):
                     if engine == "Typst":
                         try:
-                            rendered = self._typeset(prepared, options, variant)
+                            rendered = self._typeset(prepared, settings, variant)
                         except TypstError:
-                            if str(options.get("pdf_engine") or "").lower() == "typst":
+                            if str(settings.get("pdf_engine") or "").lower() == "typst":
                                 raise
                             # refused by one of Typst's own checks (PDF/UA-1's among them): WeasyPrint sets it
                             engine = "WeasyPrint"
@@ -202,11 +205,11 @@ class PdfWriter(PrintMarkup):
                 if not any(url in message for url in reported):
                     diagnostics.append(document.diagnostic(unit, "W0302", f"print edition: WeasyPrint says: {message}"))
         info = prepared.info
-        path = f"{options['basename']}.pdf" if options.get("basename") else self._unit_path(document, unit)
+        path = f"{planned.basename}.pdf" if planned.basename else self._unit_path(document, unit)
         record = {
             "path": path, "source": document.path, "ref": info["ref"], "title": info["title"],
             "pages": rendered.pages, "bytes": len(rendered.pdf),
-            "print_chapters": list(options.get("chapters") or ()),  # the book's chapter headings and bookmarks
+            "print_chapters": list(planned.chapters),  # the book's chapter headings and bookmarks
             **prepared.edition_record(),
         }
         return UnitResult(files={path: rendered.pdf}, record=record, diagnostics=diagnostics)
@@ -227,13 +230,14 @@ class PdfWriter(PrintMarkup):
         Local images the unit points to are copied into ``build``, the only
         folder the renderer may read.
         """
-        page_size = self.page_size(options)
+        planned = as_record(options)
+        page_size = self.page_size(planned.options.settings)
         header = Header.read(document)
-        renderer: Renderer[str] = Renderer(self, document, options=options, unit=unit)
+        renderer: Renderer[str] = Renderer(self, document, self.behaviours, options=planned, unit=unit)
         ctx = renderer.ctx
         self._start(ctx, header, build)
         # page breaks printed between the previous document and this one (a volume's units)
-        preceding = "".join(renderer.render(pb) for pb in options.get("preceding") or ())
+        preceding = "".join(renderer.render(pb) for pb in planned.preceding)
         body = renderer.render(unit)
         division = document_division(unit)
         if renderer.model(division).behaviour != "document":
@@ -252,26 +256,28 @@ class PdfWriter(PrintMarkup):
         return Prepared(page=page, body=body, info=info, ctx=ctx, edition=edition,
                         diagnostics=list(renderer.diagnostics()), front=front)
 
-    def finish(self, records: list[dict[str, Any]], options: dict[str, Any]) -> dict[str, bytes]:
+    def finish(self, records: list[dict[str, Any]], options: Mapping[str, Any]) -> dict[str, bytes]:
         """The whole edition's PDF when it has several units (see ``whole_pdf``)."""
         stop_server()  # the documents are set: a build run here (jobs=1) does not keep its Typst server
+        settings = as_options(options).settings
         units = [record for record in records if "print_html" in record]
-        wanted = options.get("whole_pdf", "auto")
+        wanted = settings.get("whole_pdf", "auto")
         if len(units) < 2 or wanted is False or (wanted in (None, "auto") and len(units) > WHOLE_PDF_AUTO_LIMIT):
             return {}
         try:
-            name, rendered = self.whole(units, options)
+            name, rendered = self.whole(units, settings)
         except EditionError:
             raise
         except Exception as error:  # neither engine has an exception root of its own
-            engine = "Typst" if self.book_engine(options, units, self.variant(options)) == "typst" else "WeasyPrint"
+            engine = "Typst" if self.book_engine(settings, units, self.variant(settings)) == "typst" else "WeasyPrint"
             raise EditionOutputError.at("E0603", f"{engine} could not render the whole edition's PDF "
                                         f"({type(error).__name__}: {error}); build with whole_pdf=False "
                                         "to make only the PDFs of the documents") from None
         return {name: rendered.pdf}
 
-    def whole(self, units: list[dict[str, Any]], options: dict[str, Any]) -> tuple[str, Rendered]:
-        """The whole edition's PDF: one front page, then every unit, pages numbered through."""
+    def whole(self, units: list[dict[str, Any]], options: Mapping[str, Any]) -> tuple[str, Rendered]:
+        """The whole edition's PDF: one front page, then every unit, pages numbered through
+        (``options``: the writer options, :attr:`.contract.BuildOptions.settings`)."""
         page_size, variant = self.page_size(options), self.variant(options)
         sources = list(dict.fromkeys(record["source"] for record in units))
         edition = units[0]["print_edition"]

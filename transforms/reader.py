@@ -260,11 +260,12 @@ def _toc(records: list[dict[str, Any]], folder: str) -> str:
     return "".join(out)
 
 
-def home_title(options: dict[str, Any], volumes: dict[str, list[dict[str, Any]]],
+def home_title(given: Any, volumes: dict[str, list[dict[str, Any]]],
                singles: list[dict[str, Any]]) -> str:
-    """The home page's title: the one given, else the one volume's or document's, else "Edition"."""
-    if options.get("title"):
-        return str(options["title"])
+    """The home page's title: the one ``given`` (the build's ``title``), else the one volume's or
+    document's, else "Edition"."""
+    if given:
+        return str(given)
     if len(volumes) == 1 and not singles:
         members = next(iter(volumes.values()))
         return str(members[0]["volume"][1])

@@ -42,7 +42,8 @@ from edition.diagnostics import EditionUsageError
 from edition.document import Document, local_name, tei
 from edition.paths import safe_name
 
-from .behaviours import DEFAULT, BehaviourTable, Model
+from .behaviours import Model
+from .contract import as_record
 from .engine import Content, Context, Renderer, UnitResult, Writer, register_writer
 
 __all__ = ["Block", "TextWriter", "layout", "plain", "wrap"]
@@ -317,15 +318,13 @@ class TextWriter(Writer[Fragment]):
     suffix: ClassVar[str] = ".txt"
     outputs: ClassVar[tuple[str, ...]] = ("text",)
 
-    def __init__(self, behaviours: BehaviourTable = DEFAULT) -> None:
-        # not ``self.table``: that name is the table behaviour
-        self.behaviours = behaviours
-
     # -- whole outputs --------------------------------------------------------
     def write_unit(self, document: Document, unit: etree._Element, options: Mapping[str, Any]) -> UnitResult:
         """Render ``unit`` (a document division, a ``text``, any element) as ``<name>.txt``."""
-        width = _width(options.get("width", DEFAULT_WIDTH))
-        renderer = Renderer(self, document, self.behaviours, options=options, unit=unit)
+        planned = as_record(options)
+        settings = planned.options
+        width = _width(settings.get("width", DEFAULT_WIDTH))
+        renderer = Renderer(self, document, self.behaviours, options=planned, unit=unit)
         with _deep_enough():
             # page breaks printed just before the unit belong to it (the stage says which)
             before = renderer.decisions.breaks_before(unit)
@@ -333,10 +332,10 @@ class TextWriter(Writer[Fragment]):
                 *(part for pb in before for part in renderer.render(pb)), *renderer.render(unit)], "Notes")
             text = layout(fragment, width)
         ref = document.ref_of(unit)
-        base = options.get("basename") or ref or Path(document.path).stem or "text"
+        base = planned.basename or ref or Path(document.path).stem or "text"
         name = safe_name(str(base), default="text")
         record = {"format": self.format, "file": f"{name}{self.suffix}", "ref": ref,
-                  "title": _title(document, unit, options),
+                  "title": _title(document, unit, bool(settings.get("diplomatic"))),
                   "notes": renderer.ctx.state.get("note_count", 0), "lines": text.count("\n") + 1}
         return UnitResult(files={f"{name}{self.suffix}": (text + "\n").encode("utf-8")},
                           record=record, diagnostics=list(renderer.diagnostics()))
@@ -602,11 +601,11 @@ def _target_text(document: Document, target: str) -> str:
     return f"<{target}>"
 
 
-def _title(document: Document, unit: etree._Element, options: Mapping[str, Any]) -> str:
+def _title(document: Document, unit: etree._Element, diplomatic: bool) -> str:
     head = unit.find(tei("head"))
     if head is None:
         return ""
-    return plain(document, head, None, bool(options.get("diplomatic")))
+    return plain(document, head, None, diplomatic)
 
 
 def plain(document: Document, element: etree._Element, width: int | None = None,
