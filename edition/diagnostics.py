@@ -13,7 +13,6 @@ one-line summary, and ``edition codes`` prints it.
 from __future__ import annotations
 
 import enum
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Self
@@ -216,6 +215,8 @@ def summary(diagnostics: list[Diagnostic], files: int) -> str:
 
 
 def to_json(diagnostics: Iterable[Diagnostic]) -> str:
+    import json
+
     return json.dumps([d.as_dict() for d in diagnostics], ensure_ascii=False, indent=1)
 
 

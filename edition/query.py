@@ -533,8 +533,6 @@ def watch_query(plan: Plan, output_format: str, timeout: float, memory_mb: float
     """Before a command-line run: compile the plan (a syntax error or a refused function
     stops it before any file is read; in JSON mode stdout gets the error object too) and
     start the time and memory watch (:func:`edition.query_guard.watchdog`)."""
-    import json
-
     from .diagnostics import EditionError
     from .query_output import error_record
 
@@ -542,6 +540,8 @@ def watch_query(plan: Plan, output_format: str, timeout: float, memory_mb: float
         plan.compile_all()
     except EditionError as error:
         if output_format == "json":
+            import json
+
             out(json.dumps(error_record(error.diagnostic), ensure_ascii=False))
         raise
 
@@ -555,6 +555,8 @@ def watch_query(plan: Plan, output_format: str, timeout: float, memory_mb: float
         diagnostic = Diagnostic.make("E0504", f"{reason}; the query was stopped (expression {plan.expression!r})",
                                      path="<expression>")
         if output_format == "json":
+            import json
+
             record = json.dumps(error_record(diagnostic), ensure_ascii=False)
             if JSON_STATE["open"]:  # close the array of hits being printed, so stdout stays JSON
                 out(("," if JSON_STATE["items"] else "") + record)

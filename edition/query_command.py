@@ -13,6 +13,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import NoReturn
 
 __all__ = ["run", "run_plain", "plain_arguments"]
 
@@ -103,7 +104,37 @@ def _echo(message: str = "", err: bool = False) -> None:
 def run_plain(arguments: tuple[str, ...]) -> None:
     """``edition query ARG...`` with every option at its default, as the click command runs
     it (its decorators: :func:`edition.cli._include_options`, ``_fail_cleanly``,
-    ``_scheduler_option``; click's own handling of a closed pipe and of Ctrl-C); exits."""
+    ``_scheduler_option``; click's own handling of a closed pipe and of Ctrl-C); exits
+    through :func:`_leave`."""
+    try:
+        _run_plain(arguments)
+    except SystemExit as ended:
+        code = ended.code
+    else:  # pragma: no cover - _run_plain always exits
+        code = 0
+    if isinstance(code, str):
+        _echo(code, err=True)
+        code = 1
+    _leave(int(code or 0))
+
+
+def _leave(code: int) -> NoReturn:
+    """Flush the output and end the process without the interpreter's teardown: unloading
+    lxml and shutting Saxon's GraalVM isolate down take 0.01 s, a tenth of a query on a memo.
+    Nothing of a query waits for the teardown: the watch is ended (its shell killed and
+    reaped), no file is open for writing, no worker or thread is left that holds data."""
+    import os
+
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream is not None:
+                stream.flush()
+        except (OSError, ValueError):  # a closed pipe: what was written is all the reader wanted
+            code = code or 1
+    os._exit(code)
+
+
+def _run_plain(arguments: tuple[str, ...]) -> None:
     import errno
 
     from .diagnostics import EditionError, EditionUsageError

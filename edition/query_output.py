@@ -12,7 +12,6 @@ prefixed with ``'`` as OWASP recommends.
 from __future__ import annotations
 
 import io
-import json
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -220,6 +219,8 @@ def write_results(results: Iterable[FileResult], output: Output, out: Callable[[
     ``out`` and ``err`` are callables taking one line.  Returns the exit
     code: 1 when any file had a diagnostic, else 0.
     """
+    if output.format == "json":
+        import json  # only here: text output, the common case, does not pay for its import
     failed = False
     files = 0
     total = 0

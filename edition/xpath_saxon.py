@@ -25,7 +25,6 @@ import re
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from decimal import Decimal
 from typing import Any
 
 from lxml import etree
@@ -77,13 +76,13 @@ _PROCESSOR: Any = None
 def _processor() -> Any:
     global _PROCESSOR
     if _PROCESSOR is None:
-        import locale
+        import _locale  # locale.setlocale's own core, without the locale module's import (0.002 s)
 
         # Saxon's start-up sets LC_COLLATE to C.UTF-8, which Python reads back as
         # en_US.UTF-8 (not installed here): elementpath's collations then fail to restore it
-        saved = locale.setlocale(locale.LC_COLLATE)
+        saved = _locale.setlocale(_locale.LC_COLLATE)
         _PROCESSOR = saxonche.PySaxonProcessor(license=False)
-        locale.setlocale(locale.LC_COLLATE, saved)
+        _locale.setlocale(_locale.LC_COLLATE, saved)
     return _PROCESSOR
 
 
@@ -500,6 +499,8 @@ def _convert(item: Any) -> Any:
         if kind == "xs:integer":
             return int(text)
         if kind == "xs:decimal":
+            from decimal import Decimal
+
             return Decimal(text)
         if kind == "xs:boolean":
             return text == "true"
