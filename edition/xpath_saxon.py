@@ -293,21 +293,14 @@ def saxon_tree(document: Document) -> _Tree:
 
 _V = "$Q{urn:x-edition}"
 # One line per item: a string's value escaped (S, or U for xs:untypedAtomic: backslash and
-# newline as \\ and \n), T and A a text node or attribute of the document as :data:`_NAMES`
-# names it, N and the generate-id() of another node (enough for an element,
-# comment or PI of the document; any other node is named by a second expression, :data:`_NAMES`,
-# so that the wrapper stays short: a short wrapper is quicker to compile),
+# newline as \\ and \n), N and the generate-id() of a node (enough for an element, comment or
+# PI of the document; any other node is named by a second expression, :data:`_NAMES`, so that
+# the wrapper stays short: most results are values, and a short wrapper is quicker to compile),
 # else empty (the item itself is read from the result, one call into Saxon each).
 _WRAPPER = (
     "let $V:r := subsequence((\n@EXPRESSION@\n), 1, @LIMIT@) return "
     "(string-join(for $V:i in $V:r return "
-    "if ($V:i instance of text()) then "
-    "'T' || generate-id(($V:i treat as text())/..) || ' ' "
-    "|| generate-id(($V:i treat as text())/preceding-sibling::node()[1]) "
-    "else if ($V:i instance of attribute()) then "
-    "'A' || generate-id(($V:i treat as attribute())/..) || ' ' || namespace-uri($V:i treat as attribute()) "
-    "|| ' ' || local-name($V:i treat as attribute()) "
-    "else if ($V:i instance of node()) then 'N' || generate-id($V:i) "
+    "if ($V:i instance of node()) then 'N' || generate-id($V:i) "
     "else if ($V:i instance of xs:string or $V:i instance of xs:untypedAtomic) then "
     "(if ($V:i instance of xs:string) then 'S' else 'U') "
     "|| (if (contains($V:i, '\\') or contains($V:i, codepoints-to-string(10))) then "
@@ -344,11 +337,6 @@ _PATHS = (
     "else if (. instance of namespace-node()) then '' "
     "else 'E' || $p(.))), codepoints-to-string(10))")
 _COUNT = "string(count($d/descendant::node()[not(self::text())])), "
-# The wrapper's lines that name a node by generate-id(): N any node, T a text node of the document
-# by its parent and the sibling before it, A an attribute by its owner and name (in the wrapper
-# itself: a result of text nodes or attributes then needs no second expression once the trees
-# are paired)
-_NODE_LINES = ("N", "T", "A")
 #: Result nodes up to which :meth:`_Tree.by_path` finds them (beyond, :meth:`_Tree.ids` pairs all).
 FEW_NODES = 64
 # never true, and (unlike false()) not folded away by Saxon's optimiser, whose analysis of a
@@ -391,7 +379,7 @@ class SaxonExpression:
         tree = saxon_tree(document)
         result, lines = self._run(tree, item, limit)
         ids: dict[str, Any] = {}
-        nodes = sum(line[:1] in _NODE_LINES for line in lines)
+        nodes = sum(line[:1] == "N" for line in lines)
         if nodes and nodes <= FEW_NODES and tree._ids is None and not tree.pathed:
             # the first query on a document (a command's one query) finds its few nodes by path;
             # a document asked again (a Query called in a loop) has its nodes paired once for all
@@ -399,7 +387,7 @@ class SaxonExpression:
             located = tree.by_path(result)
             if located is not None:
                 paths, ids = located
-                lines = [path if line[:1] in _NODE_LINES else line for line, path in zip(lines, paths, strict=True)]
+                lines = [path if line[:1] == "N" else line for line, path in zip(lines, paths, strict=True)]
                 return _items(tree, ids, result, lines)
         if nodes:
             found = tree.ids()
