@@ -16,7 +16,8 @@ from typing import Any, TypeVar
 import click
 
 from ._version import __version__
-from .diagnostics import CODES, EditionError, EditionUsageError, to_json
+from .diagnostics import CODES, EditionUsageError, to_json
+from .exits import ending_cleanly
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -26,21 +27,7 @@ def _fail_cleanly(function: F) -> F:
 
     @wraps(function)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return function(*args, **kwargs)
-        except EditionUsageError as error:
-            click.echo(str(error.diagnostic), err=True)
-            sys.exit(2)
-        except EditionError as error:
-            click.echo(str(error.diagnostic), err=True)
-            sys.exit(1)
-        except KeyboardInterrupt as error:  # Ctrl-C, or SIGTERM during a build (edition/processes.py)
-            from .processes import interrupted_exit_code
-
-            code = interrupted_exit_code(error)
-            click.echo(f"edition: {'terminated' if code == 143 else 'interrupted'}; nothing was replaced "
-                       "(an edition being built is discarded)", err=True)
-            sys.exit(code)
+        return ending_cleanly(lambda: function(*args, **kwargs), click.echo)
 
     return wrapper  # type: ignore[return-value]
 

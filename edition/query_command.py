@@ -137,30 +137,19 @@ def _leave(code: int) -> NoReturn:
 def _run_plain(arguments: tuple[str, ...]) -> None:
     import errno
 
-    from .diagnostics import EditionError, EditionUsageError
+    from .exits import ending_cleanly
     from .xinclude import settings
+
+    def body() -> None:
+        from .cluster import connected
+
+        with connected(None):
+            run(arguments, None, False, None, (), (), "text", False, None, 5, "auto", 60.0, 1_000_000,
+                4096, (), None, _echo)
 
     try:
         with settings(root=None, enabled=True):
-            try:
-                from .cluster import connected
-
-                with connected(None):
-                    run(arguments, None, False, None, (), (), "text", False, None, 5, "auto", 60.0, 1_000_000,
-                        4096, (), None, _echo)
-            except EditionUsageError as error:
-                _echo(str(error.diagnostic), err=True)
-                sys.exit(2)
-            except EditionError as error:
-                _echo(str(error.diagnostic), err=True)
-                sys.exit(1)
-            except KeyboardInterrupt as error:
-                from .processes import interrupted_exit_code
-
-                code = interrupted_exit_code(error)
-                _echo(f"edition: {'terminated' if code == 143 else 'interrupted'}; nothing was replaced "
-                      "(an edition being built is discarded)", err=True)
-                sys.exit(code)
+            ending_cleanly(body, _echo)
     except (EOFError, KeyboardInterrupt):
         _echo("", err=True)
         _echo("Aborted!", err=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import heapq
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Container, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -182,34 +182,15 @@ class Citer:
                 self._walk(child, element, cite, ref)
 
     def _fallback(self) -> None:
-        root = self.document.root
-        divisions = root.xpath("//tei:text//tei:div[@type='document']", namespaces=NAMESPACES)
-        if not divisions:
-            divisions = root.xpath("//tei:text/tei:body/tei:div", namespaces=NAMESPACES)
-        division_set = set(divisions)
-        for position, division in enumerate(divisions, start=1):
-            ref = division.get(XML_ID) or (f"div{division.get('n')}" if division.get("n") else f"div{position}")
+        divisions = fallback_divisions(self.document.root)
+        for division, ref in divisions.items():
             unit = self._add(ref, division, "document" if division.get("type") == "document" else "division", None)
-            self._paragraphs(division, unit, division_set)
-        body = root.find(f"{tei('text')}/{tei('body')}")
+            for position, paragraph in enumerate(numbered_paragraphs(division, divisions), start=1):
+                self._add(f"{ref}.p{position}", paragraph, "paragraph", unit)
+        body = self.document.root.find(f"{tei('text')}/{tei('body')}")
         if body is not None:
-            self._paragraphs(body, None, division_set)
-
-    def _paragraphs(self, container: etree._Element, unit: CiteUnit | None, divisions: set) -> None:
-        prefix = f"{unit.ref}." if unit else ""
-        position = 0
-        for paragraph in container.iter(tei("p")):
-            owner = paragraph.getparent()
-            inside_other = False
-            while owner is not None and owner is not container:
-                if owner in divisions or owner.tag == tei("note"):
-                    inside_other = True
-                    break
-                owner = owner.getparent()
-            if inside_other:
-                continue
-            position += 1
-            self._add(f"{prefix}p{position}", paragraph, "paragraph", unit)
+            for position, paragraph in enumerate(numbered_paragraphs(body, divisions), start=1):
+                self._add(f"p{position}", paragraph, "paragraph", None)
 
     # -- lookup -------------------------------------------------------------
     def top_units(self) -> list[etree._Element]:
@@ -266,6 +247,30 @@ class Citer:
         return [by_start[start] for _, start in heapq.nlargest(count, scored)]
 
 
+def fallback_divisions(root: etree._Element) -> dict[etree._Element, str]:
+    """The divisions a document without a citeStructure is cited by, in document order, with
+    their references: the documents of a volume, else the body's divisions; a division is named
+    by its xml:id, else ``div`` and its @n, else ``div`` and its position."""
+    divisions = root.xpath("//tei:text//tei:div[@type='document']", namespaces=NAMESPACES)
+    if not divisions:
+        divisions = root.xpath("//tei:text/tei:body/tei:div", namespaces=NAMESPACES)
+    return {division: division.get(XML_ID) or (f"div{division.get('n')}" if division.get("n") else f"div{position}")
+            for position, division in enumerate(divisions, start=1)}
+
+
+def numbered_paragraphs(container: etree._Element, divisions: Container[etree._Element]) -> Iterator[etree._Element]:
+    """The paragraphs a division (or the body) numbers, in order: those not inside another
+    division or a note."""
+    for paragraph in container.iter(_P):
+        owner = paragraph.getparent()
+        while owner is not None and owner is not container:
+            if owner in divisions or owner.tag == _NOTE:
+                break
+            owner = owner.getparent()
+        else:
+            yield paragraph
+
+
 # A paragraph reference of the fallback (``d3.p2``, ``p7``): a division's xml:id of this shape
 # could clash with one, which :class:`FallbackRefs` leaves to the full :class:`Citer`.
 _PARAGRAPH_REF = re.compile(r"(?:.*\.)?p\d+", re.DOTALL)
@@ -280,18 +285,15 @@ class FallbackRefs:
 
     def __init__(self, root: etree._Element) -> None:
         self.usable = False
-        self._divisions: dict[etree._Element, str] = {}
         self._numbered: dict[etree._Element, dict[etree._Element, int]] = {}
+        self._divisions: dict[etree._Element, str] = {}
         if root.find(f"{tei('teiHeader')}//{tei('refsDecl')}/{tei('citeStructure')}") is not None:
             return
-        divisions = root.xpath("//tei:text//tei:div[@type='document']", namespaces=NAMESPACES)
-        if not divisions:
-            divisions = root.xpath("//tei:text/tei:body/tei:div", namespaces=NAMESPACES)
-        for position, division in enumerate(divisions, start=1):
-            ref = division.get(XML_ID) or (f"div{division.get('n')}" if division.get("n") else f"div{position}")
-            if ref in self._divisions.values() or _PARAGRAPH_REF.fullmatch(ref):
-                return
-            self._divisions[division] = ref
+        divisions = fallback_divisions(root)
+        refs = set(divisions.values())
+        if len(refs) < len(divisions) or any(_PARAGRAPH_REF.fullmatch(ref) for ref in refs):
+            return
+        self._divisions = divisions
         self._body = root.find(f"{tei('text')}/{tei('body')}")
         self.usable = True
 
@@ -306,7 +308,9 @@ class FallbackRefs:
                 if container is not None:
                     numbered = self._numbered.get(container)
                     if numbered is None:
-                        numbered = self._numbered[container] = self._number(container)
+                        numbered = self._numbered[container] = {
+                            paragraph: position for position, paragraph
+                            in enumerate(numbered_paragraphs(container, self._divisions), start=1)}
                     prefix = f"{self._divisions[container]}." if container is not self._body else ""
                     return f"{prefix}p{numbered[current]}"
             current = current.getparent()
@@ -322,13 +326,6 @@ class FallbackRefs:
                 return None
             owner = owner.getparent()
         return None
-
-    def _number(self, container: etree._Element) -> dict[etree._Element, int]:
-        numbered: dict[etree._Element, int] = {}
-        for paragraph in container.iter(_P):
-            if self._container(paragraph) is container:
-                numbered[paragraph] = len(numbered) + 1
-        return numbered
 
 
 _P = tei("p")

@@ -126,6 +126,7 @@ def _pages_of(document: Document, plan: FilePlan, suffix: str) -> dict[etree._El
 
 
 def _suffixes(options: BuildOptions) -> dict[str, str]:
+    """Each chosen writer's name → the suffix of the files its pages link to."""
     from edition.transforms.engine import get_writer
 
     suffixes = {}
@@ -174,7 +175,7 @@ def render(task: Task) -> tuple[list[Rendered], list[Diagnostic]]:
         return [], [error.diagnostic]
     units, is_volume = document_units(document)
     writers = {name: get_writer(name)() for name in task.options.formats if name not in NOT_WRITERS}
-    suffixes = {name: writer.link_suffix or writer.suffix for name, writer in writers.items()}
+    suffixes = _suffixes(task.options)
     links = {suffix: _pages_of(document, plan, suffix) if is_volume else {} for suffix in set(suffixes.values())}
     pages = _Pages(task, document, units, is_volume, writers, suffixes, links,
                    _breaks_of(document) if is_volume else None)

@@ -34,7 +34,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         # (cite, passages, DTS) stays above, in the layers that use it
         "edition.refs",
         "edition.p4", "edition.paths", "edition.resources", "edition.cache", "edition.speed", "edition.processes",
-        "edition.corpus", "edition.cluster", "edition.lock")),
+        "edition.corpus", "edition.cluster", "edition.lock", "edition.exits")),
     ("schema, rules, references and query", (
         "edition.odd", "edition.schema", "edition.schema.*", "edition.rules", "edition.rules.*", "edition.validate",
         "edition.schematron*", "edition.passages", "edition.identity",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache, partial
 from pathlib import Path
@@ -103,7 +104,9 @@ class Builder:
         self.provenance = Provenance()
         self.warnings: list[Diagnostic] = []
 
-    def set(self, key: str, value: Any, source: etree._Element | str | None) -> None:
+    def set(self, key: str, value: Any, source: etree._Element | str | Callable[[], str] | None) -> None:
+        """``key`` = ``value`` unless empty, and where it came from: an element (its XPath), a note,
+        or a function giving the note (made only if the provenance is read)."""
         if value in (None, "", [], {}):
             return
         if key == "URL" and not re.match(r"https?://", str(value).strip(), re.I):
@@ -116,8 +119,10 @@ class Builder:
         self.item[key] = value
         if isinstance(source, str):
             self.provenance[key] = source
-        elif source is not None:
+        elif isinstance(source, etree._Element):
             self.provenance.later(key, partial(self.document.xpath_of, source))
+        elif source is not None:
+            self.provenance.later(key, source)
 
     def require(self, key: str, where: etree._Element | None, message: str) -> None:
         """W0402 at ``where`` unless ``key`` was set."""
@@ -356,19 +361,16 @@ def read_volume(document: Document, builder: Builder, citation: Citation, unit: 
     builder.provenance.take(shared.builder.provenance)
     builder.warnings.extend(shared.builder.warnings)
     publication = shared.publication
-    builder.set("number", number, None)
-    if "number" in builder.item:
-        builder.provenance.later("number", lambda: f"{document.xpath_of(unit)}/@n")
+    builder.set("number", number, lambda: f"{document.xpath_of(unit)}/@n")
     pages = page_range(document, unit, None)
     builder.set("page", pages, "derived: the pb before the division and the pb's inside it")
     builder.require("page", unit, "no pages: no pb before or inside the division")
     volume_id = _idno(document, publication, "frus")
     unit_id = unit.get(XML_ID)
     if volume_id is not None and unit_id:
-        builder.set("URL", f"{OHIST_DOCUMENT_BASE}{plain_text(volume_id)}/{unit_id}", None)
-        if "URL" in builder.item:
-            builder.provenance.later("URL", lambda: f"derived: Office of the Historian URL from "
-                                     f"{document.xpath_of(volume_id)} and {document.xpath_of(unit)}/@xml:id")
+        builder.set("URL", f"{OHIST_DOCUMENT_BASE}{plain_text(volume_id)}/{unit_id}",
+                    lambda: f"derived: Office of the Historian URL from {document.xpath_of(volume_id)} "
+                    f"and {document.xpath_of(unit)}/@xml:id")
         citation.url_is_canonical = True
     builder.require("URL", publication, "no URL: add publicationStmt/idno[@type='frus'] (volume id) "
                     "and an xml:id on the division")
