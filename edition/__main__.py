@@ -7,7 +7,8 @@ import sys
 
 def main() -> None:
     """``edition query EXPR PATH...`` without options goes the quick way (no click: see
-    :mod:`edition.query_command`); every other command line through the click commands."""
+    :mod:`edition.query_command`); every other command line through the click commands,
+    a query's ending as the quick way's (no interpreter teardown)."""
     from .query_command import plain_arguments
 
     arguments = plain_arguments(sys.argv[1:])
@@ -17,6 +18,10 @@ def main() -> None:
         run_plain(arguments)
     from .cli import cli
 
+    if sys.argv[1:2] == ["query"]:  # any other query command line: the same quick ending
+        from .query_command import leave_after
+
+        leave_after(cli)
     cli()
 
 

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn
 
-__all__ = ["run", "run_plain", "plain_arguments"]
+__all__ = ["run", "run_plain", "plain_arguments", "leave_after"]
 
 Echo = Callable[..., None]
 
@@ -106,11 +106,17 @@ def run_plain(arguments: tuple[str, ...]) -> None:
     it (its decorators: :func:`edition.cli._include_options`, ``_fail_cleanly``,
     ``_scheduler_option``; click's own handling of a closed pipe and of Ctrl-C); exits
     through :func:`_leave`."""
+    leave_after(lambda: _run_plain(arguments))
+
+
+def leave_after(command: Callable[[], object]) -> NoReturn:
+    """Run a query's command line (which ends by ``sys.exit``), then leave by :func:`_leave`:
+    the entry point's way for every ``edition query`` command line, quick or through click."""
     try:
-        _run_plain(arguments)
+        command()
     except SystemExit as ended:
         code = ended.code
-    else:  # pragma: no cover - _run_plain always exits
+    else:
         code = 0
     if isinstance(code, str):
         _echo(code, err=True)

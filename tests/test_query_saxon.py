@@ -134,3 +134,46 @@ def test_a_few_nodes_among_comments_and_instructions(tmp_path: Path) -> None:
         saxon = Query(expression, engine="saxon")(document)
         assert xpath_saxon.saxon_tree(document)._ids is None
         assert saxon and saxon == Query(expression, engine="lxml")(document), expression
+
+
+def _stylesheets(query: Query) -> list[object]:
+    """The stylesheets the query's Saxon expressions were compiled to (None: the XPath route)."""
+    return [executable for compiled in query._by_namespaces.values()
+            for executable in compiled.saxon._executables.values()]
+
+
+@pytest.mark.parametrize("expression", EVERY_KIND)
+def test_a_query_called_again_runs_compiled_and_answers_the_same(
+        volume_with_everything: Document, memo: Document, expression: str) -> None:
+    """After its first evaluation an expression runs as a compiled stylesheet (saxonche
+    recompiles an XPath expression at every call): the same hits on both trees Saxon holds,
+    call after call, as lxml's."""
+    for document in (volume_with_everything, memo):
+        query = Query(expression, engine="saxon")
+        expected = Query(expression, engine="lxml")(document)
+        assert [query(document) for _ in range(3)] == [expected] * 3
+        assert len(_stylesheets(query)) == 1 and all(_stylesheets(query))
+
+
+def test_the_compiled_route_keeps_the_xpath_routes_errors_variables_and_focus(memo: Document) -> None:
+    failing = Query("(//pb/@n ! xs:integer(.)) div 0", engine="saxon")
+    messages = []
+    for _ in range(3):
+        with pytest.raises(ValueError) as raised:
+            failing.evaluate(memo)
+        messages.append(str(raised.value))
+    assert "FOAR0001" not in messages[0] and "division by zero" in messages[0]
+    assert messages == [messages[0]] * 3  # the message is the XPath route's, not the stylesheet's
+    bound = Query("$who || ': ' || count(//persName)", variables={"who": "Herter"}, engine="saxon")
+    assert [bound.evaluate(memo) for _ in range(3)] == [["Herter: 15"]] * 3 and all(_stylesheets(bound))
+    # the static base URI is the XPath expression's, not the stylesheet's (file:/… against file:///…)
+    base = Query("string(static-base-uri())", engine="saxon")
+    answers = [base.evaluate(memo) for _ in range(3)]
+    assert answers == [answers[0]] * 3 and _stylesheets(base) == [None]
+    # XSLT's own functions stay unknown: the expression is checked as XPath before it runs
+    with pytest.raises(ValueError, match="E0501|current"):
+        Query("current()", engine="saxon")
+    # the focus of a per-hit expression is the hit, position and size 1
+    each = Query("name() || ' ' || position() || '/' || last()", engine="saxon")
+    heads = memo.root.iter("{http://www.tei-c.org/ns/1.0}head")
+    assert [each.evaluate(memo, item=head) for head in heads][-2:] == [["head 1/1"]] * 2
