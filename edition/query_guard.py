@@ -64,6 +64,8 @@ _SAXON = re.compile(r"(?<![\w.\-])(?:saxon:|Q\{http://saxon\.sf\.net/\})[\w.\-]+
 
 def _blank(expression: str) -> str:
     """The expression with string literals and comments blanked (same length, same offsets)."""
+    if "(:" not in expression and "'" not in expression and '"' not in expression:
+        return expression  # nothing to blank (most queries): no walk, character by character
     out: list[str] = []
     depth = 0
     index = 0
@@ -171,11 +173,15 @@ def watchdog(timeout: float, memory_mb: float, stop: Callable[[str], None],
                     sys.stdout.flush()
                     sys.stderr.flush()
                 finally:
+                    if sleeper is not None:  # an ending it knows of: not one to report again
+                        with contextlib.suppress(OSError):
+                            os.killpg(sleeper, signal.SIGKILL)
                     os._exit(1)
 
+    hard_stop = _hard_stop(timeout, last_words) if timeout and last_words is not None else None
+    sleeper = hard_stop[0] if hard_stop is not None else None
     thread = threading.Thread(target=watch, name="query-watchdog", daemon=True)
     thread.start()
-    sleeper = _hard_stop(timeout, last_words) if timeout and last_words is not None else None
 
     def end() -> None:
         done.set()
@@ -187,29 +193,53 @@ def watchdog(timeout: float, memory_mb: float, stop: Callable[[str], None],
                 os.killpg(sleeper, signal.SIGKILL)
             with contextlib.suppress(OSError):
                 os.waitpid(sleeper, 0)
+        if hard_stop is not None:
+            os.close(hard_stop[1])
 
     return end
 
 
-def _hard_stop(timeout: float, last_words: Callable[[str], tuple[str, str]]) -> int | None:
-    """Start the shell that keeps the time budget from outside (its process id, which is
-    also its process group's), and faulthandler's watch."""
+#: Why the watch's shell reports a process that ended while the watch was on: Saxon ends the whole
+#: process (exit 99) when a recursion outgrows the native stack, and says so only on the stderr
+#: that it is not given while it evaluates.
+ENDED_EARLY = ("the query's process ended before the query did: a recursion deeper than Saxon's native "
+               "stack (some 10,000 levels) ends it, as does a signal; bound the recursion")
+
+# The watch from outside: the time budget (a sleep, then the last words; then the shell ends
+# its process group) and the process's own end, seen as the end of a pipe only it writes to;
+# the process ends the shell's group before any ending it knows of, so an end of the pipe the
+# shell sees is an ending the process did not know of.
+# (not `kill -0` on the process: just ended, it is a zombie until its parent reaps it, and
+# signals still reach a zombie)
+_WATCH_SHELL = ('( sleep "$1"; kill -0 "$2" 2>/dev/null || exit 0; printf "%s\\n" "$3" >&2; '
+                '[ -z "$4" ] || printf "%s\\n" "$4"; kill 0 ) & '
+                'read -r _ <&3; printf "%s\\n" "$5" >&2; kill 0')
+
+
+def _hard_stop(timeout: float, last_words: Callable[[str], tuple[str, str]]) -> tuple[int, int] | None:
+    """Start the shell that keeps the time budget from outside and reports the process's
+    early end, and faulthandler's watch: the shell's process id (also its process group's)
+    and the pipe's end that this process holds open while the watch is on."""
     reason = f"the query ran longer than its time budget of {timeout:g} s (--timeout)"
     out, err = last_words(reason)
+    _, ended = last_words(ENDED_EARLY)
     # posix_spawn, not subprocess: the same child without importing subprocess or forking
     # this (large) process; a query of a small file is mostly start-up
-    actions = [(os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0)]
+    reader, writer = os.pipe()
+    actions = [(os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0), (os.POSIX_SPAWN_DUP2, reader, 3)]
     if not out:
         actions.append((os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0))
     try:
         sleeper = os.posix_spawn(
-            "/bin/sh", ["/bin/sh", "-c", 'sleep "$1"; kill -0 "$2" 2>/dev/null || exit 0; printf "%s\\n" "$3" >&2; '
-                        '[ -z "$4" ] || printf "%s\\n" "$4"', "edition-query-watch", f"{timeout + HARD_STOP_GRACE:.3f}",
-                        str(os.getpid()), err, out],
+            "/bin/sh", ["/bin/sh", "-c", _WATCH_SHELL, "edition-query-watch", f"{timeout + HARD_STOP_GRACE:.3f}",
+                        str(os.getpid()), err, out, ended],
             os.environ, file_actions=actions, setsid=True)
     except (OSError, AttributeError, NotImplementedError):  # no shell, no posix_spawn: the watch thread alone
+        os.close(writer)
         return None
+    finally:
+        os.close(reader)
     if not _DEVNULL:
         _DEVNULL.append(open(os.devnull, "w"))  # noqa: SIM115 - kept open for the C thread
     faulthandler.dump_traceback_later(timeout + HARD_STOP_GRACE + 0.3, exit=True, file=_DEVNULL[0])
-    return sleeper
+    return sleeper, writer

@@ -370,6 +370,13 @@ _STATIC_CONTEXT = re.compile(r"static-base-uri|resolve-uri|function-lookup|editi
 _STANDARD_NAMESPACES = {"fn": "http://www.w3.org/2005/xpath-functions",
                         "xs": "http://www.w3.org/2001/XMLSchema"}
 _XPATH = object()  # "the XPath route answers"
+# A dynamic error of the expression inside the stylesheet: Saxon's message for it, between where
+# it happened in the stylesheet and the code, and the wrapper's frames (the XPath route's message
+# is the same text without them); any other form of error is asked of the XPath route again
+_STYLESHEET_ERROR = re.compile(
+    r"(?:Type error|Error) on line \d+ (?:evaluating \(.*\) )?at column \d+ in expression in "
+    r"edition-xsl:sequence/@select on line \d+ column \d+ of \S*: \S+ (.+) During lazy evaluation of "
+    r"fn:subsequence\(\.\.\.\) on line \d+ of \S* In template run on line \d+ column \d+ of \S*:", re.DOTALL)
 # an attribute value's escapes (xml.sax.saxutils.quoteattr's, without its import of urllib: 0.03 s)
 _ATTRIBUTE_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;",
                                     "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
@@ -476,8 +483,11 @@ class SaxonExpression:
         with _quiet():
             try:
                 result = executable.call_template_returning_value("run")
-            except saxonche.PySaxonApiError:
-                return _XPATH
+            except saxonche.PySaxonApiError as error:
+                message = _STYLESHEET_ERROR.match(_message(error))
+                if message is None:
+                    return _XPATH
+                raise SaxonError(message.group(1), static=False) from None
         return result
 
     def _compile(self, limit: int) -> Any:

@@ -110,6 +110,25 @@ def test_limit_cuts_the_result_and_says_so(memo):
         Query("1 to 10", limit=3)(memo)
 
 
+DEEP = "let $f := function($f, $n) { if ($n = 0) then 0 else 1 + $f($f, $n - 1) } return $f($f, 200000)"
+
+
+def test_a_recursion_deeper_than_saxons_stack_is_reported(memo_path):
+    """Saxon ends the whole process (exit 99, a Java stack dump on the stderr it is not given)
+    when a recursion outgrows the native stack: the watch's shell, which sees the process end
+    before the query did, says what happened, once, in our form."""
+    command = [sys.executable, "-P", "-m", "edition", "query", "--engine", "saxon", DEEP, str(memo_path)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode != 0 and done.stdout == ""
+    [line] = done.stderr.splitlines()
+    assert line.startswith("<expression>:0:0: error E0504: the query's process ended before the query did")
+    assert "recursion" in line and "StackOverflowError" not in done.stderr
+    shallow = DEEP.replace("200000", "1000")
+    done = subprocess.run([*command[:-2], shallow, str(memo_path)], capture_output=True, text=True, timeout=120,
+                          check=False)
+    assert (done.returncode, done.stderr, done.stdout.strip().rpartition(": ")[2]) == (0, "", "1000")
+
+
 RUNAWAY = "count(for $a in 1 to 100000, $b in 1 to 100000 return if (($a + $b) mod 7 = 0) then 1 else ())"
 
 
