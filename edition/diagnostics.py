@@ -128,12 +128,18 @@ CODES: dict[str, Code] = _table(
 )
 
 
+_ASCII_CONTROLS = {code: chr(code).encode("unicode_escape").decode("ascii") for code in (*range(32), 127)}
+
+
 def printable(text: str) -> str:
     """``text`` safe to print on one line: a file name's undecodable bytes (Python's
     surrogate escapes) as ``\\xff``, control characters as ``\\n``, ``\\x1b`` and the like,
     so that no name can start a line of its own in a report or move the terminal's cursor."""
     if text.isprintable():  # surrogates (category Cs) are not printable: none is in such a text
         return text
+    escaped = text.translate(_ASCII_CONTROLS)  # the usual case (a line break), without a walk
+    if escaped.isprintable():
+        return escaped
     out = []
     for character in text:
         code = ord(character)

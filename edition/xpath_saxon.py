@@ -392,6 +392,16 @@ _NODE_LINES = ("N", "T", "A")  # a wrapper's line for a node (an empty string is
 COMPILE_AFTER = 1
 
 
+_CONTEXT_FREE: list[Any] = []
+
+
+def _context_free(processor: Any) -> Any:
+    """The tree a static check runs on (parsed once: its branch is never taken)."""
+    if not _CONTEXT_FREE:
+        _CONTEXT_FREE.append(processor.parse_xml(xml_text="<x/>"))
+    return _CONTEXT_FREE[0]
+
+
 class SaxonExpression:
     """One expression compiled (checked) by Saxon for one set of namespaces and variables."""
 
@@ -416,7 +426,7 @@ class SaxonExpression:
                 self._xpath.set_parameter(name, _make_value(processor, value))
             # a static check on a context-free tree: the expression is parsed and typed
             # but not evaluated (its branch is never taken)
-            self._xpath.set_context(xdm_item=processor.parse_xml(xml_text="<x/>"))
+            self._xpath.set_context(xdm_item=_context_free(processor))
             with _quiet():
                 try:
                     self._xpath.evaluate(_STATIC.replace("@EXPRESSION@", expression))
