@@ -56,10 +56,17 @@ MAX_NESTING = 10_000
 
 _LITERAL_OR_COMMENT = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"")
 _NAMES = "|".join(sorted((re.escape(name) for name in REFUSED), key=len, reverse=True))
-_CALL = re.compile(
-    r"(?<![\w.\-:}])(?:fn:|Q\{http://www\.w3\.org/2005/xpath-functions\})?"
-    rf"({_NAMES})\s*(?:\(|#)")
-_SAXON = re.compile(r"(?<![\w.\-])(?:saxon:|Q\{http://saxon\.sf\.net/\})[\w.\-]+\s*(?:\(|#)")
+_CALL = r"(?<![\w.\-:}])(?:fn:|Q\{http://www\.w3\.org/2005/xpath-functions\})?" rf"({_NAMES})\s*(?:\(|#)"
+_SAXON = r"(?<![\w.\-])(?:saxon:|Q\{http://saxon\.sf\.net/\})[\w.\-]+\s*(?:\(|#)"
+_COMPILED: list[re.Pattern[str]] = []
+
+
+def _patterns() -> list[re.Pattern[str]]:
+    """The two patterns, compiled on the first expression that names a refused function (most
+    never do, and compiling them is a millisecond of a small query's start-up)."""
+    if not _COMPILED:
+        _COMPILED.extend((re.compile(_CALL), re.compile(_SAXON)))
+    return _COMPILED
 
 
 def _blank(expression: str) -> str:
@@ -97,10 +104,13 @@ def _blank(expression: str) -> str:
 
 def refused_functions(expression: str, allowed: Iterable[str] = ()) -> list[tuple[str, int]]:
     """(function name, offset) of each call or reference to a refused function."""
+    if "saxon" not in expression and not any(name in expression for name in REFUSED):
+        return []
+    call, saxon = _patterns()
     blank = _blank(expression)
     allow = set(allowed)
-    found = [(m.group(1), m.start()) for m in _CALL.finditer(blank) if m.group(1) not in allow]
-    found += [(m.group(0).split("(")[0].split("#")[0].strip(), m.start()) for m in _SAXON.finditer(blank)]
+    found = [(m.group(1), m.start()) for m in call.finditer(blank) if m.group(1) not in allow]
+    found += [(m.group(0).split("(")[0].split("#")[0].strip(), m.start()) for m in saxon.finditer(blank)]
     return sorted(found, key=lambda pair: pair[1])
 
 
