@@ -15,7 +15,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Self
+from typing import Any, NamedTuple, Self
 
 
 class Severity(enum.IntEnum):
@@ -30,8 +30,10 @@ class Severity(enum.IntEnum):
         return self.name.lower()
 
 
-@dataclass(frozen=True)
-class Code:
+class Code(NamedTuple):
+    """A diagnostic code: its severity and what it means.  (A named tuple: a dataclass's
+    methods are compiled when the module loads, on the start-up of every command.)"""
+
     code: str
     severity: Severity
     summary: str

@@ -31,8 +31,8 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import asdict, dataclass
-from typing import Any
+from dataclasses import asdict
+from typing import Any, NamedTuple
 
 from lxml import etree
 
@@ -367,9 +367,9 @@ def parse_bindings(pairs: Iterable[str], what: str) -> dict[str, str]:
 
 # -- many files ------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Plan:
-    """What to run on each file, as plain strings so it pickles to worker processes.
+class Plan(NamedTuple):
+    """What to run on each file, as plain strings so it pickles to worker processes.  (A
+    named tuple, not a dataclass, whose methods would be compiled on every command's start-up.)
 
     ``value`` and ``key`` are XPath expressions evaluated with each hit's
     node as the context item (the displayed value; a grouping or sorting

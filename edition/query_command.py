@@ -52,15 +52,13 @@ def run(arguments: tuple[str, ...], named: str | None, list_queries: bool, queri
     bound_ns = parse_bindings(namespaces, "--ns")
     bound_vars = parse_bindings(variables, "--var")
     wants_markup = output_format == "xml" and not count and not kwic
-    import dataclasses
-
     from .query import Plan, run_files, watch_query
     if chosen is not None:
         plan = chosen.plan(bound_ns, bound_vars, engine, wants_markup)
     else:
         plan = Plan(expression, tuple(sorted(bound_ns.items())), tuple(sorted(bound_vars.items())),
                     engine, markup=wants_markup)
-    plan = dataclasses.replace(plan, limit=limit, allow=tuple(allowed))
+    plan = plan._replace(limit=limit, allow=tuple(allowed))
     end_watch = watch_query(plan, output_format, timeout, max_memory, echo, lambda line: echo(line, err=True))
     try:
         results = run_files(plan, rest or [Path("tei")], jobs=jobs)
