@@ -25,7 +25,6 @@ import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from lxml import etree
@@ -54,10 +53,14 @@ MAX_INCLUDED_BYTES = 64 * 1024 * 1024
 MAX_INCLUDED_MARKUP = 1_000_000
 
 
-@dataclass
 class _Budget:
-    size: int = MAX_INCLUDED_BYTES
-    tags: int = MAX_INCLUDED_MARKUP
+    # plain classes here, not dataclasses: those compile their methods when the module loads
+    # (0.8 ms each), on the start-up of every command that reads a file
+    __slots__ = ("size", "tags")
+
+    def __init__(self, size: int = MAX_INCLUDED_BYTES, tags: int = MAX_INCLUDED_MARKUP) -> None:
+        self.size = size
+        self.tags = tags
 
     def charge(self, data: bytes = b"") -> None:
         """Count ``data`` against the budget (nothing: check that some is left)."""
@@ -69,16 +72,31 @@ class _Budget:
                            "times over?)")
 
 
-@dataclass(frozen=True)
 class Includes:
-    """How the includes of one input are resolved: whether at all, and within which folder."""
+    """How the includes of one input are resolved: whether at all, and within which folder.
 
-    root: Path
-    enabled: bool = True
-    #: Real paths of the files being included, outermost first (loop detection).
-    chain: tuple[str, ...] = ()
-    #: What the includes of the input may still add (shared by every level).
-    budget: _Budget = field(default_factory=_Budget, compare=False)
+    ``chain``: the real paths of the files being included, outermost first (loop detection);
+    ``budget``: what the includes of the input may still add (shared by every level)."""
+
+    __slots__ = ("root", "enabled", "chain", "budget")
+
+    def __init__(self, root: Path, enabled: bool = True, chain: tuple[str, ...] = (),
+                 budget: _Budget | None = None) -> None:
+        self.root = root
+        self.enabled = enabled
+        self.chain = chain
+        self.budget = budget if budget is not None else _Budget()
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Includes):
+            return NotImplemented
+        return (self.root, self.enabled, self.chain) == (other.root, other.enabled, other.chain)
+
+    def __hash__(self) -> int:
+        return hash((self.root, self.enabled, self.chain))
+
+    def __repr__(self) -> str:
+        return f"Includes(root={self.root!r}, enabled={self.enabled!r}, chain={self.chain!r})"
 
 
 #: What :func:`edition.document.load` does when not told: (root or None for the default rules,
