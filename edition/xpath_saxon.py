@@ -375,8 +375,10 @@ _XPATH = object()  # "the XPath route answers"
 # is the same text without them); any other form of error is asked of the XPath route again
 _STYLESHEET_ERROR = re.compile(
     r"(?:Type error|Error) on line \d+ (?:evaluating \(.*\) )?at column \d+ in expression in "
-    r"edition-xsl:sequence/@select on line \d+ column \d+ of \S*: \S+ (.+) During lazy evaluation of "
-    r"fn:subsequence\(\.\.\.\) on line \d+ of \S* In template run on line \d+ column \d+ of \S*:", re.DOTALL)
+    r"edition-xsl:sequence/@select on line \d+ column \d+ of \S*: \S+ "
+    r"((?:(?! During lazy evaluation of | In template run on ).)+)(?: During lazy evaluation of "
+    r"fn:subsequence\(\.\.\.\) on line \d+ of \S*)?(?: In template run on line \d+ column \d+ of \S*:)+\Z",
+    re.DOTALL)
 # an attribute value's escapes (xml.sax.saxutils.quoteattr's, without its import of urllib: 0.03 s)
 _ATTRIBUTE_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;",
                                     "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
@@ -411,6 +413,7 @@ class SaxonExpression:
                             **{prefix: uri for prefix, uri in namespaces.items() if prefix}}
         self._variables = dict(variables)
         self._evaluations = 0
+        self.xpath_evaluations = 0  # of them, on the XPath route (the first; any the stylesheet cannot answer)
         # limit → the compiled stylesheet, or None where the XPath route answers
         self._executables: dict[int, Any] = {}
         with _LOCK:
@@ -468,6 +471,7 @@ class SaxonExpression:
             self._evaluations += 1
             result: Any = self._run_compiled(context, limit) if self._evaluations > COMPILE_AFTER else _XPATH
             if result is _XPATH:
+                self.xpath_evaluations += 1
                 self._xpath.set_context(xdm_item=context)
                 with _quiet():
                     try:

@@ -181,7 +181,7 @@ def test_the_compiled_route_keeps_the_xpath_routes_errors_variables_and_focus(me
 
 @pytest.mark.parametrize("expression", [
     "count(//date[@when > 1959])", "root(//p)", "error(xs:QName('err:X'), 'During lazy evaluation')", "error()",
-    "1 div 0", "xs:date('x')", "//p[1] + 1", "array{1, 2}(5)", "map{'a': 1}?b + xs:integer('q')",
+    "1 div 0", "xs:date('x')", "//p[1] + 1", "//*[@xml:id = 3]/@n", "array{1, 2}(5)", "map{'a': 1}?b + xs:integer('q')",
     "(1 to 5) ! (if (. = 4) then error(QName('urn:x', 'four'), 'four') else .)",
     # (an error at the bottom of a recursion; a recursion deeper than Saxon's native stack ends
     # the process: tests/test_query_budget.py runs one in a process of its own)
@@ -199,3 +199,7 @@ def test_an_error_on_the_compiled_route_is_the_xpath_routes_error(memo: Document
     assert "edition-xsl" not in messages[0] and "During lazy" not in messages[0].replace(
         "'During lazy evaluation'", "")
     assert all(_stylesheets(query))
+    # the usual errors (a cast, a division, fn:error, a type) are read from the stylesheet's own
+    # report: the expression is not evaluated again by XPath; rarer forms of report are
+    xpath_evaluations = [compiled.saxon.xpath_evaluations for compiled in query._by_namespaces.values()]
+    assert xpath_evaluations == ([3] if "$f" in expression else [1])
