@@ -294,7 +294,7 @@ def saxon_tree(document: Document) -> _Tree:
 _V = "$Q{urn:x-edition}"
 # One line per item: a string's value escaped (S, or U for xs:untypedAtomic: backslash and
 # newline as \\ and \n); a text node by its parent and the sibling before it (T) and an
-# attribute by its owner, namespace and name (A), as in :data:`_NAMES`; N and the generate-id()
+# attribute by its owner, namespace and name (A); N and the generate-id()
 # of any other node (enough for an element, comment or PI of the document; the rest is named
 # by :data:`_NAMES`); else empty (the item itself is read from the result, one call into Saxon each).
 _WRAPPER = (
@@ -310,17 +310,17 @@ _WRAPPER = (
     "|| (if (contains($V:i, '\\') or contains($V:i, codepoints-to-string(10))) then "
     "replace(replace($V:i, '\\\\', '\\\\\\\\'), '\\n', '\\\\n') else $V:i) "
     "else '', codepoints-to-string(10)), $V:r)").replace("$V:", _V)
-# The nodes of a result ($r: the wrapper's, its first item the lines) by their kind and
-# generate-id(): E an element, comment or PI; T a text node, by its parent and the sibling
-# before it (whose tail it is in lxml); A an attribute, by its owner, namespace and name;
-# D the document node; empty for a node of another tree or a namespace node (read as a value).
+# A wrapper's line for a node (an empty string is not in it).
+_NODE_LINES = ("N", "T", "A")
+# The nodes of a result ($r: the wrapper's, its first item the lines) that the wrapper named N,
+# by their kind and generate-id(): E an element, comment or PI; D the document node; empty for a
+# node of another tree or a namespace node (read as a value), and for a text node or attribute
+# (the wrapper names those itself: their lines are not replaced).
 _NAMES = (
     "let $d := root() return string-join(subsequence($r, 2) ! ("
     "if (not(. instance of node())) then '' "
     "else if (not(root(.) is $d)) then '' "
-    "else if (. instance of attribute()) then "
-    "'A' || generate-id(..) || ' ' || namespace-uri(.) || ' ' || local-name(.) "
-    "else if (. instance of text()) then 'T' || generate-id(..) || ' ' || generate-id(preceding-sibling::node()[1]) "
+    "else if (. instance of attribute() or . instance of text()) then '' "
     "else if (. instance of document-node()) then 'D' "
     "else if (. instance of namespace-node()) then '' "
     "else 'E' || generate-id(.)), codepoints-to-string(10))")
@@ -367,8 +367,8 @@ _STYLESHEET = ('<edition-xsl:stylesheet version="3.0" xmlns:edition-xsl="' + _XS
 # the static base URI (a stylesheet's is its folder, an XPath expression's is absent) and
 # function-lookup() (which finds XSLT's own functions in a stylesheet)
 _STATIC_CONTEXT = re.compile(r"static-base-uri|resolve-uri|function-lookup|edition-xsl")
-_STANDARD_NAMESPACES = {"fn": "http://www.w3.org/2005/xpath-functions",
-                        "xs": "http://www.w3.org/2001/XMLSchema"}
+# the prefixes saxonche's XPath processor binds itself, which a stylesheet must declare
+_XPATH_OWN_PREFIXES = {"fn": "http://www.w3.org/2005/xpath-functions", "xs": "http://www.w3.org/2001/XMLSchema"}
 _XPATH = object()  # "the XPath route answers"
 # A dynamic error of the expression inside the stylesheet: Saxon's message for it, between where
 # it happened in the stylesheet and the code, and the wrapper's frames (the XPath route's message
@@ -388,12 +388,10 @@ def _quoted(text: str) -> str:
     """``text`` as a double-quoted XML attribute value (whitespace kept as character references)."""
     return '"' + text.translate(_ATTRIBUTE_ESCAPES) + '"'
 
-_NODE_LINES = ("N", "T", "A")  # a wrapper's line for a node (an empty string is not in it)
+
 #: Evaluations of an expression after which it runs as a compiled stylesheet: a command's one
 #: query on one file compiles nothing more; a Query called again (files of a folder, a loop) does.
 COMPILE_AFTER = 1
-
-
 _CONTEXT_FREE: list[Any] = []
 
 
@@ -409,7 +407,7 @@ class SaxonExpression:
 
     def __init__(self, expression: str, namespaces: Mapping[str, str], variables: Mapping[str, Any]) -> None:
         self.expression = expression
-        self._namespaces = {**_STANDARD_NAMESPACES, **_STANDARD_PREFIXES,
+        self._namespaces = {**_XPATH_OWN_PREFIXES, **_STANDARD_PREFIXES,
                             **{prefix: uri for prefix, uri in namespaces.items() if prefix}}
         self._variables = dict(variables)
         self._evaluations = 0
