@@ -268,6 +268,7 @@ def test_october_1958_documents(browser, server: str, frus_volume: Path) -> None
 
 def test_cite_paragraph_4_of_d300(browser, server: str, frus_volume: Path) -> None:
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
 
     from edition.cite import cite
     from edition.transforms.citations import render
@@ -285,7 +286,10 @@ def test_cite_paragraph_4_of_d300(browser, server: str, frus_volume: Path) -> No
     browser.execute_cdp_cmd("Browser.grantPermissions", {
         "origin": server, "permissions": ["clipboardReadWrite", "clipboardSanitizedWrite"]})
     copy = box.find_element(By.CSS_SELECTOR, "button.copy")
+    label = copy.text
     copy.click()
+    # The clipboard answers asynchronously; the label says how it answered, for two seconds.
+    WebDriverWait(browser, 10, poll_frequency=0.05).until(lambda _: copy.text != label)
     assert copy.text == "Copied"
     pasted = browser.execute_async_script(
         "const done = arguments[0]; navigator.clipboard.readText().then(done, () => done(null));")
