@@ -6,9 +6,10 @@ import sys
 
 
 def main() -> None:
-    """``edition query EXPR PATH...`` without options goes the quick way (no click: see
-    :mod:`edition.query_command`); every other command line through the click commands,
-    a query's ending as the quick way's (no interpreter teardown)."""
+    """``edition query EXPR PATH...`` and ``edition validate [--tei-all] PATH...`` go the
+    quick way (no click: see :mod:`edition.query_command`, :mod:`edition.validate_command`);
+    every other command line through the click commands, a query's and a validation's ending
+    as the quick way's (no interpreter teardown)."""
     from .query_command import plain_arguments
 
     arguments = plain_arguments(sys.argv[1:])
@@ -16,10 +17,15 @@ def main() -> None:
         from .query_command import run_plain
 
         run_plain(arguments)
+    from . import validate_command
+
+    validation = validate_command.plain_arguments(sys.argv[1:])
+    if validation is not None:
+        validate_command.run_plain(*validation)
     from .cli import cli
 
-    if sys.argv[1:2] == ["query"]:  # any other query command line: the same quick ending
-        from .query_command import leave_after
+    if sys.argv[1:2] in (["query"], ["validate"]):  # the quick ending (edition.exits.leave_after)
+        from .exits import leave_after
 
         leave_after(cli)
     cli()

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 import click
 
 from ._version import __version__
-from .diagnostics import CODES, EditionUsageError, to_json
+from .diagnostics import CODES, EditionUsageError
 from .exits import ending_cleanly
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -143,35 +143,10 @@ def validate(paths: tuple[Path, ...], schema_file: Path | None, tei_all: bool, n
         edition validate --format json tei/frus1958-60v19-d300.xml
         edition validate --schematron frus.sch --no-schema volumes/
     """
-    from .schematron_select import SchematronOptions, to_svrl
-    from .validate import validate as run_validate
+    from .validate_command import run
 
-    chosen = [flag for flag in (schema_file is not None, tei_all, no_schema) if flag]
-    if len(chosen) > 1:
-        raise EditionUsageError.at("E0901", "choose one of --schema, --tei-all and --no-schema")
-    schema: Any = None
-    if schema_file is not None:
-        schema = schema_file
-    elif tei_all:
-        schema = "tei-all"
-    elif no_schema:
-        schema = "none"
-    if no_schematron and (schematron_files or phase):
-        raise EditionUsageError.at("E0901", "--no-schematron cannot be combined with --schematron or --phase")
-    options = SchematronOptions(files=tuple(str(file) for file in schematron_files), phase=phase,
-                                enabled=not no_schematron, tei_constraints=tei_all,
-                                our_constraints=schema is None)
-    report = run_validate(paths or (Path("tei"),), schema=schema, rules=not no_rules, jobs=jobs,
-                          schematron=options)
-    if output_format == "json":
-        click.echo(to_json(report.diagnostics))
-    elif output_format == "svrl":
-        click.echo(to_svrl(report.diagnostics), nl=False)
-    else:
-        for diagnostic in report.diagnostics:
-            click.echo(str(diagnostic))
-        click.echo(report.summary(), err=True)
-    sys.exit(report.exit_code)
+    run(paths, schema_file, tei_all, no_schema, no_rules, schematron_files, phase, no_schematron, output_format,
+        jobs, click.echo)
 
 
 @cli.group()

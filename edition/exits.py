@@ -1,13 +1,21 @@
-"""How a command ends when the library raises: the diagnostic's line on stderr and the exit
+"""How a command ends.
+
+:func:`ending_cleanly`: when the library raises, the diagnostic's line on stderr and the exit
 code of the project's convention (2 usage, 1 content; 130/143 for Ctrl-C and SIGTERM), never a
-traceback.  One function, used by the click commands (``edition.cli``) and by the quick way of a
-plain query (``edition.query_command``), which must end alike without importing click."""
+traceback; used by the click commands (``edition.cli``) and by the quick way of a plain query
+or validation (:func:`without_click`), which must end alike without importing click.
+
+:func:`leave_after`: a command line that has done its work leaves without the interpreter's
+teardown, which frees a large document's tree object by object (0.035 s of a 0.27 s
+validation of the FRUS volume) and unloads Saxon (0.01 s of a query)."""
 
 from __future__ import annotations
 
+import os
 import sys
+import threading
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 from .diagnostics import EditionError, EditionUsageError
 
@@ -32,3 +40,85 @@ def ending_cleanly(call: Callable[[], T], echo: Callable[..., Any]) -> T:
         echo(f"edition: {'terminated' if code == 143 else 'interrupted'}; nothing was replaced "
              "(an edition being built is discarded)", err=True)
         sys.exit(code)
+
+
+def leave_after(command: Callable[[], object]) -> NoReturn:
+    """Run a command line (which ends by ``sys.exit``), then end the process by :func:`leave`."""
+    try:
+        command()
+    except SystemExit as ended:
+        code = ended.code
+    else:
+        code = 0
+    if isinstance(code, str):
+        print(code, file=sys.stderr)
+        code = 1
+    leave(int(code or 0))
+
+
+def leave(code: int) -> NoReturn:
+    """Flush the output and end the process without the interpreter's teardown.
+
+    Only what the teardown would have freed is skipped: the commands that end this way
+    (``query``, ``validate``) have by then closed what they wrote (the cache writes whole
+    files by renaming them), reaped their children and left the cluster, and a thread that
+    is not a daemon, which the teardown would wait for, makes this an ordinary exit."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream is not None:
+                stream.flush()
+        except (OSError, ValueError):  # a closed pipe: what was written is all the reader wanted
+            code = code or 1
+    if any(thread.is_alive() and not thread.daemon for thread in threading.enumerate()
+           if thread is not threading.main_thread()):
+        sys.exit(code)
+    os._exit(code)
+
+
+# -- the quick way: a command line run without click ---------------------------------------
+
+def echo(message: str = "", err: bool = False, nl: bool = True) -> None:
+    """click.echo of a text, for the streams click writes to unchanged (UTF-8, no escape
+    sequence to strip): anything else is handed to click.echo itself."""
+    stream = sys.stderr if err else sys.stdout
+    if stream is None:
+        return
+    if "\x1b" in message or (getattr(stream, "encoding", "") or "").lower().replace("-", "") != "utf8" \
+            or not hasattr(stream, "buffer"):
+        import click
+
+        click.echo(message, err=err, nl=nl)
+        return
+    stream.write(message + "\n" if nl else message)
+    stream.flush()
+
+
+def without_click(body: Callable[[], None]) -> NoReturn:
+    """Run a command's body as its click command runs it when every option is at its default:
+    the decorators of :mod:`edition.cli` (``_include_options``, ``_fail_cleanly``,
+    ``_scheduler_option``) and click's own handling of a closed pipe and of Ctrl-C; exits."""
+    import errno
+
+    from .cluster import connected
+    from .xinclude import settings
+
+    def in_no_cluster() -> None:
+        with connected(None):
+            body()
+
+    try:
+        with settings(root=None, enabled=True):
+            ending_cleanly(in_no_cluster, echo)
+    except (EOFError, KeyboardInterrupt):
+        echo("", err=True)
+        echo("Aborted!", err=True)
+        sys.exit(1)
+    except OSError as error:
+        if error.errno != errno.EPIPE:
+            raise
+        from click.utils import _PacifyFlushWrapper
+
+        sys.stdout = _PacifyFlushWrapper(sys.stdout)
+        sys.stderr = _PacifyFlushWrapper(sys.stderr)
+        sys.exit(1)
+    sys.exit(0)

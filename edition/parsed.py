@@ -49,13 +49,13 @@ class ParsedFile:
         the volume's identifier (:mod:`edition.identity`);
     ``rules.facts``
         what the rules share (:mod:`edition.rules.facts`);
-    ``names.vocabulary``, ``schematron.names``, ``schematron.tree``, ``schematron.index``
+    ``schematron.names``, ``schematron.tree``, ``schematron.index``
         what the Schematron checks read (:mod:`edition.schematron_tei`, :mod:`edition.schematron_run`);
     ``query.saxon``, ``query.saxon_refused``, ``query.elementpath``
         the query engines' trees, and a document Saxon cannot hold (:mod:`edition.xpath_saxon`,
         :mod:`edition.xpath_elementpath`).
 
-    The model's own derived attributes (:attr:`ids`, the line offsets, ``Document.citer``,
+    The model's own derived attributes (:attr:`ids`, :attr:`attribute_profile`, the line offsets, ``Document.citer``,
     ``header``, ``lang``) are ``cached_property``: typed attributes of the class itself, read on
     every location and every rendered element, where an attribute is the cheapest read there is.
     ``tests/test_architecture.py`` checks that every name used is listed here, and that no module
@@ -133,6 +133,19 @@ class ParsedFile:
             if value is not None and value not in index:
                 index[value] = element
         return index
+
+    @cached_property
+    def attribute_profile(self) -> dict[str, frozenset[str]]:
+        """Each element name (Clark) of the tree → the attribute names (Clark) its occurrences
+        carry: what the schemas are pruned and cut to, and the Schematron checks skip by
+        (:meth:`edition.rules.Facts.collect` fills it in its own walk, when it walks first)."""
+        return attribute_profile(self.root)
+
+    @cached_property
+    def vocabulary(self) -> tuple[frozenset[str], frozenset[str]]:
+        """The Clark names of the elements and of the attributes the tree uses."""
+        profile = self.attribute_profile
+        return frozenset(profile), frozenset().union(*profile.values())
 
     # -- locations --------------------------------------------------------
     @cached_property
@@ -328,3 +341,17 @@ class ParsedFile:
                 f"namespace, and {changes} names changed as the TEI's P4-to-P5 conversion does); save the file "
                 "as P5 to make that lasting"))
         return parsed
+
+
+def attribute_profile(root: etree._Element) -> dict[str, frozenset[str]]:
+    """Each element name (Clark) under ``root`` (itself included) → the attribute names
+    (Clark) its occurrences carry."""
+    found: dict[str, set[str]] = {}
+    for element in root.iter(etree.Element):
+        keys = element.keys()
+        seen = found.get(element.tag)
+        if seen is None:
+            found[element.tag] = set(keys)
+        elif keys:
+            seen.update(keys)
+    return {tag: frozenset(keys) for tag, keys in found.items()}

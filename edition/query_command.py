@@ -13,9 +13,8 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import NoReturn
 
-__all__ = ["run", "run_plain", "plain_arguments", "leave_after"]
+__all__ = ["run", "run_plain", "plain_arguments"]
 
 Echo = Callable[..., None]
 
@@ -83,87 +82,18 @@ def plain_arguments(argv: list[str]) -> tuple[str, ...] | None:
     return tuple(argv[1:])
 
 
-def _echo(message: str = "", err: bool = False) -> None:
-    """click.echo of a line, for the streams click writes to unchanged (UTF-8, no escape
-    sequence to strip): anything else is handed to click.echo itself."""
-    stream = sys.stderr if err else sys.stdout
-    if stream is None:
-        return
-    if "\x1b" in message or (getattr(stream, "encoding", "") or "").lower().replace("-", "") != "utf8" \
-            or not hasattr(stream, "buffer"):
-        import click
-
-        click.echo(message, err=err)
-        return
-    stream.write(message + "\n")
-    stream.flush()
-
-
 def run_plain(arguments: tuple[str, ...]) -> None:
     """``edition query ARG...`` with every option at its default, as the click command runs
     it (its decorators: :func:`edition.cli._include_options`, ``_fail_cleanly``,
     ``_scheduler_option``; click's own handling of a closed pipe and of Ctrl-C); exits
-    through :func:`_leave`."""
+    through :func:`edition.exits.leave_after`."""
+    from .exits import leave_after
+
     leave_after(lambda: _run_plain(arguments))
 
 
-def leave_after(command: Callable[[], object]) -> NoReturn:
-    """Run a query's command line (which ends by ``sys.exit``), then leave by :func:`_leave`:
-    the entry point's way for every ``edition query`` command line, quick or through click."""
-    try:
-        command()
-    except SystemExit as ended:
-        code = ended.code
-    else:
-        code = 0
-    if isinstance(code, str):
-        _echo(code, err=True)
-        code = 1
-    _leave(int(code or 0))
-
-
-def _leave(code: int) -> NoReturn:
-    """Flush the output and end the process without the interpreter's teardown: unloading
-    lxml and shutting Saxon's GraalVM isolate down take 0.01 s, a tenth of a query on a memo.
-    Nothing of a query waits for the teardown: the watch is ended (its shell killed and
-    reaped), no file is open for writing, no worker or thread is left that holds data."""
-    import os
-
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            if stream is not None:
-                stream.flush()
-        except (OSError, ValueError):  # a closed pipe: what was written is all the reader wanted
-            code = code or 1
-    os._exit(code)
-
-
 def _run_plain(arguments: tuple[str, ...]) -> None:
-    import errno
+    from .exits import echo, without_click
 
-    from .exits import ending_cleanly
-    from .xinclude import settings
-
-    def body() -> None:
-        from .cluster import connected
-
-        with connected(None):
-            run(arguments, None, False, None, (), (), "text", False, None, 5, "auto", 60.0, 1_000_000,
-                4096, (), None, _echo)
-
-    try:
-        with settings(root=None, enabled=True):
-            ending_cleanly(body, _echo)
-    except (EOFError, KeyboardInterrupt):
-        _echo("", err=True)
-        _echo("Aborted!", err=True)
-        sys.exit(1)
-    except OSError as error:
-        if error.errno != errno.EPIPE:
-            raise
-        from click.utils import _PacifyFlushWrapper
-
-        sys.stdout = _PacifyFlushWrapper(sys.stdout)
-        sys.stderr = _PacifyFlushWrapper(sys.stderr)
-        sys.exit(1)
-    sys.exit(0)
+    without_click(lambda: run(arguments, None, False, None, (), (), "text", False, None, 5, "auto", 60.0,
+                              1_000_000, 4096, (), None, echo))

@@ -251,9 +251,11 @@ def fallback_divisions(root: etree._Element) -> dict[etree._Element, str]:
     """The divisions a document without a citeStructure is cited by, in document order, with
     their references: the documents of a volume, else the body's divisions; a division is named
     by its xml:id, else ``div`` and its @n, else ``div`` and its position."""
-    divisions = root.xpath("//tei:text//tei:div[@type='document']", namespaces=NAMESPACES)
+    # the divisions inside a text, spelt so that libxml2 walks the tree once ("//tei:text//tei:div"
+    # steps through every node below each text: 4 ms against 1 on the FRUS volume)
+    divisions = root.xpath("/descendant::tei:div[@type='document'][ancestor::tei:text]", namespaces=NAMESPACES)
     if not divisions:
-        divisions = root.xpath("//tei:text/tei:body/tei:div", namespaces=NAMESPACES)
+        divisions = root.xpath("/descendant::tei:text/tei:body/tei:div", namespaces=NAMESPACES)
     return {division: division.get(XML_ID) or (f"div{division.get('n')}" if division.get("n") else f"div{position}")
             for position, division in enumerate(divisions, start=1)}
 

@@ -239,16 +239,7 @@ def plan_for(source: Path, compile_schema: Any) -> Plan:
 
 def document_names(document: Document) -> tuple[frozenset[str], frozenset[str]]:
     """The Clark names of the elements and of the attributes the document uses (kept on it)."""
-    found = document.cache.get("names.vocabulary")
-    if found is None:
-        elements: set[str] = set()
-        attributes: set[str] = set()
-        for element in document.root.iter(etree.Element):
-            elements.add(element.tag)
-            if element.attrib:
-                attributes.update(element.attrib)
-        found = document.cache["names.vocabulary"] = (frozenset(elements), frozenset(attributes))
-    return found
+    return document.vocabulary
 
 
 def document_keys(document: Document) -> frozenset[str]:

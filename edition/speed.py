@@ -16,11 +16,13 @@ for it (``bench/``):
   of each grammar is tried in a child that is killed when late, and a refusal is
   remembered in the cache folder (:mod:`edition.schema.tei_all`).
 * :func:`in_child`: work started in a forked child, its result read back through a pipe.
-  One large file's grammar and Schematron (libxml2's RELAX NG and XPath, 0.06 s on the FRUS
-  volume) run on the second core while this one runs the rules (0.09 s), on the same tree:
-  the child has its own copy of the pages, so nothing is shared between threads (see
-  Background).  The findings are the same, in the same order; a child that fails is
-  replaced by the work done here.
+  One large file's schema (libxml2's RELAX NG or XSD, 0.04 s on the FRUS volume) is checked
+  on the second core while this one runs the rules and the Schematron (0.06 s), on the same
+  tree: the child has its own copy of the pages, so nothing is shared between threads (see
+  Background).  The walks over every element are made before the fork, since lxml writes
+  into each element it hands to Python, and a page written after the fork is copied first.
+  The findings are the same, in the same order; a child that fails is replaced by the work
+  done here.
 * :func:`give_back_memory`: a collection of the Document ↔ Citer reference cycles and
   glibc's ``malloc_trim`` once a build's pages are rendered, so that the parsed volume's
   C heap (20 MiB) goes back to the system before the index pages and the manifest.

@@ -36,7 +36,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         "edition.p4", "edition.paths", "edition.resources", "edition.cache", "edition.speed", "edition.processes",
         "edition.corpus", "edition.cluster", "edition.lock", "edition.exits")),
     ("schema, rules, references and query", (
-        "edition.odd", "edition.schema", "edition.schema.*", "edition.rules", "edition.rules.*", "edition.validate",
+        "edition.odd", "edition.schema", "edition.schema.*", "edition.rules", "edition.rules.*",
+        "edition.validate", "edition.validate_command",
         "edition.schematron*", "edition.passages", "edition.identity",
         "edition.query*", "edition.queries", "edition.xpath_*")),
     ("the transform stage and the writers", ("edition.transforms", "edition.transforms.*")),

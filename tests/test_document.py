@@ -6,6 +6,7 @@ import random
 import shutil
 from pathlib import Path
 
+import pytest
 from lxml import etree
 
 from edition.document import RELEASE_SOURCE_BYTES, load, parse
@@ -63,3 +64,44 @@ def test_xpaths_do_not_depend_on_the_order_they_are_asked_in(frus_volume: Path) 
         assert first.root.xpath(path, namespaces={"tei": "http://www.tei-c.org/ns/1.0",
                                                   "xml": "http://www.w3.org/XML/1998/namespace"}) == [
             elements_first[index]]
+
+
+# -- reference problems without the Citer ----------------------------------------------------
+
+_REFERENCE_CASES = {
+    "repeated division numbers": b"""<TEI xmlns="http://www.tei-c.org/ns/1.0"><text><body>
+<div n="1"><p>a</p></div><div n="1"><p>b</p></div></body></text></TEI>""",
+    "a division id shaped like a paragraph's": b"""<TEI xmlns="http://www.tei-c.org/ns/1.0"><text><body>
+<p>body</p><div xml:id="p1"><p>a</p></div></body></text></TEI>""",
+    "a division id shaped like another's paragraph": b"""<TEI xmlns="http://www.tei-c.org/ns/1.0"><text><body>
+<div xml:id="a"><p>x</p></div><div xml:id="a.p1"><p>y</p></div></body></text></TEI>""",
+    "distinct divisions": b"""<TEI xmlns="http://www.tei-c.org/ns/1.0"><text><body>
+<p>body</p><div n="1"><p>a</p><div><p>b</p></div></div><div><p>c</p><note><p>n</p></note></div></body></text></TEI>""",
+    "a citeStructure that does not evaluate": b"""<TEI xmlns="http://www.tei-c.org/ns/1.0"><teiHeader><encodingDesc>
+<refsDecl><citeStructure match="//div[" use="@n"/></refsDecl></encodingDesc></teiHeader>
+<text><body><div n="1"><p>x</p></div></body></text></TEI>""",
+    "a citeStructure giving a reference twice": b"""<TEI xmlns="http://www.tei-c.org/ns/1.0"><teiHeader><encodingDesc>
+<refsDecl><citeStructure match="//div" use="@n"/></refsDecl></encodingDesc></teiHeader>
+<text><body><div n="1"><p>x</p></div><div n="1"><p>y</p></div></body></text></TEI>""",
+}
+
+
+@pytest.mark.parametrize("case", sorted(_REFERENCE_CASES))
+def test_reference_problems_are_the_citers(case: str) -> None:
+    """``Document.reference_problems`` skips the Citer only where it can have no problem."""
+    quick = parse(_REFERENCE_CASES[case], "case.xml").reference_problems()
+    built = parse(_REFERENCE_CASES[case], "case.xml").citer.problems
+    assert [str(d) for d in quick] == [str(d) for d in built]
+    if case != "distinct divisions":
+        assert built  # each of the others is a problem the Citer reports
+
+
+def test_reference_problems_of_real_documents_are_the_citers(memo_path: Path, frus_volume: Path, shared: Path) -> None:
+    files = [memo_path, frus_volume, *sorted((shared / "any-tei").glob("*.xml"))]
+    assert len(files) >= 8
+    for file in files:
+        quick = load(file)
+        found = quick.reference_problems()
+        assert [str(d) for d in found] == [str(d) for d in load(file).citer.problems], file
+    volume = load(frus_volume)
+    assert volume.reference_problems() == [] and "citer" not in vars(volume)  # the volume's 4,000 paragraphs unnumbered

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import weakref
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -450,3 +451,21 @@ def test_a_hostile_prefixdef_pattern_is_not_run() -> None:
               "replacementPattern='#$1'/></listPrefixDef></encodingDesc>")
     data = tei(f'<p><ref target="x:{"a" * 40}!">r</ref></p>', header=header)
     assert codes(data) == []
+
+
+def test_the_facts_walk_gives_the_documents_attribute_profile(memo_path: Path, frus_volume: Path, shared: Path) -> None:
+    """Facts.collect fills ``Document.attribute_profile`` in its own walk (the schemas read it):
+    the same profile as a walk of its own, on TEI of every kind (other vocabularies, egXML)."""
+    from edition.document import load
+    from edition.parsed import attribute_profile
+
+    files = [memo_path, frus_volume, *sorted((shared / "any-tei").glob("*.xml"))]
+    for file in files:
+        document = load(file)
+        facts_of(document)
+        assert "attribute_profile" in vars(document)
+        assert document.attribute_profile == attribute_profile(document.root), file
+    volume = load(frus_volume)
+    profile = attribute_profile(volume.root)
+    assert profile["{http://www.tei-c.org/ns/1.0}pb"] >= {"n", "facs"}
+    assert volume.vocabulary == (frozenset(profile), frozenset().union(*profile.values()))

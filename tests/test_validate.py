@@ -218,9 +218,11 @@ from edition.validate import validate
 
 module = importlib.import_module("edition.validate")  # the package exports the function of that name
 fixture = Path(sys.argv[1])
-options = SchematronOptions(tei_constraints=True)
+schema = None if sys.argv[2] == "edition" else sys.argv[2]
+options = SchematronOptions(enabled=sys.argv[3] != "off", tei_constraints=schema == "tei-all",
+                            our_constraints=schema is None)
 module._CHILD_FROM_BYTES = 1 << 40
-alone = validate([fixture], schema="tei-all", schematron=options)
+alone = validate([fixture], schema=schema, schematron=options)
 forked = []
 real = edition.speed.in_child
 
@@ -230,7 +232,7 @@ def counted(work):
 
 module._CHILD_FROM_BYTES = 0
 edition.speed.in_child = counted
-child = validate([fixture], schema="tei-all", schematron=options)
+child = validate([fixture], schema=schema, schematron=options)
 print(forked)
 print(len(alone.diagnostics))
 print(sorted({d.code for d in alone.diagnostics}))
@@ -238,26 +240,57 @@ print([str(d) for d in child.diagnostics] == [str(d) for d in alone.diagnostics]
 """
 
 
-def test_a_large_file_s_grammar_and_schematron_in_a_child_give_the_same_report() -> None:
-    """A file of 1 MiB or more has its grammar and Schematron checked in a forked child while
-    the rules run (edition.speed.in_child); the report is the one checked in one process.
-
-    In a fresh interpreter: threads that other tests leave in this one (dask's IO loop) make
-    in_child refuse to fork, as it must."""
+def _child_run(fixture: Path, schema: str, schematron: str) -> tuple[str, int, set[str], str]:
     import ast
     import subprocess
     import sys
 
-    fixture = Path(__file__).parent / "fixtures" / "schematron" / "tei-constraints-many.xml"
-    done = subprocess.run([sys.executable, "-P", "-c", _CHILD_SCRIPT, str(fixture)], capture_output=True,
-                          text=True, timeout=300)
+    done = subprocess.run([sys.executable, "-P", "-c", _CHILD_SCRIPT, str(fixture), schema, schematron],
+                          capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     forked, count, codes, same = done.stdout.splitlines()
+    return forked, int(count), set(ast.literal_eval(codes)), same
+
+
+def test_a_large_file_s_grammar_and_schematron_in_a_child_give_the_same_report() -> None:
+    """A file of 1 MiB or more has its grammar checked in a forked child while the rules and
+    the Schematron run here (edition.speed.in_child); the report is the one checked in one
+    process.
+
+    In a fresh interpreter: threads that other tests leave in this one (dask's IO loop) make
+    in_child refuse to fork, as it must.  The thread that imports the child's modules during
+    the parse is over by the fork: one thread forks."""
+    fixture = Path(__file__).parent / "fixtures" / "schematron" / "tei-constraints-many.xml"
+    forked, count, codes, same = _child_run(fixture, "tei-all", "on")
     assert forked == "[1]"  # the child ran (one thread: fork is safe)
     assert same == "True"
-    assert int(count) > 50
-    assert {"E0701", "W0702", "I0703"} <= set(ast.literal_eval(codes))  # both layers
-    assert any(code.startswith("E01") for code in ast.literal_eval(codes))
+    assert count > 50
+    assert {"E0701", "W0702", "I0703"} <= codes  # both layers
+    assert any(code.startswith("E01") for code in codes)
+
+
+@pytest.mark.parametrize(("schema", "schematron"), [
+    ("edition", "on"),    # ours in the child; our ODD's constraints and the rules here
+    ("tei-all", "off"),   # the grammar alone in the child
+    ("none", "on"),       # no schema: the Schematron is the child's
+])
+def test_every_split_of_a_large_file_s_checks_gives_the_one_process_report(schema: str, schematron: str) -> None:
+    fixture = Path(__file__).parent / "fixtures" / "broken" / "duplicate-id.xml"
+    forked, count, codes, same = _child_run(fixture, schema, schematron)
+    assert forked == "[1]"
+    assert same == "True"
+    assert "E0201" in codes and count >= 1
+    if schema != "none":
+        assert any(code.startswith("E01") for code in codes)  # the schema's finding came back from the child
+
+
+def test_the_forked_validation_of_the_frus_volume_gives_the_one_process_report(frus_volume: Path) -> None:
+    """The volume itself: references found without the Citer (FallbackRefs), the walks made
+    before the fork, the grammar in the child: the same (clean) report as in one process."""
+    forked, count, codes, same = _child_run(frus_volume, "tei-all", "on")
+    assert forked == "[1]"
+    assert same == "True"
+    assert count == 0
 
 
 def test_work_in_a_child_gives_its_result_or_its_error_here() -> None:

@@ -251,8 +251,7 @@ class EditionSchema(XsdSchema):
     def begin(self, document: Document) -> Pending:
         if self._validator is not None or self._compiling is not None or self.path is None:
             return super().begin(document)  # the whole schema is compiled or on its way (many files)
-        tags = {element.tag for element in document.root.iter(etree.Element)}
-        used = frozenset(tag[len(_TEI):] for tag in tags if tag.startswith(_TEI))
+        used = frozenset(tag[len(_TEI):] for tag in document.attribute_profile if tag.startswith(_TEI))
         return lambda: self._findings(document, self._log_pruned_first(document.tree, used))
 
     def _log_pruned_first(self, tree: etree._ElementTree, used: frozenset[str]) -> etree._ListErrorLog | None:

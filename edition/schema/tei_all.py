@@ -11,26 +11,20 @@ from lxml import etree
 from .. import cache
 from ..diagnostics import Diagnostic
 from ..document import Document
+from ..parsed import attribute_profile as profile_under
 from ..speed import finishes_in_time
 from .engines import Pending, RelaxNGSchema, Schema, cached
 from .paths import _R, schema_error, tei_p5_dir
-from .pruning import Names, _clark, _drop_redundant_empty, _inherited_ns, prune_tei_all, vocabulary, vocabulary_of_files
+from .pruning import Names, _clark, _drop_redundant_empty, _inherited_ns, prune_tei_all, vocabulary_of_files
 
 #: Each element name (Clark) of a document → the attribute names (Clark) its occurrences carry.
 Profile = dict[str, frozenset[str]]
 
 
 def attribute_profile(tree: etree._ElementTree) -> Profile:
-    """Which attributes each element of the document carries (its :func:`vocabulary` too)."""
-    found: dict[str, set[str]] = {}
-    for element in tree.getroot().iter(etree.Element):
-        keys = element.keys()
-        seen = found.get(element.tag)
-        if seen is None:
-            found[element.tag] = set(keys)
-        elif keys:
-            seen.update(keys)
-    return {tag: frozenset(keys) for tag, keys in found.items()}
+    """Which attributes each element of the document carries (its :func:`vocabulary` too);
+    a parsed document has its own, computed once (``ParsedFile.attribute_profile``)."""
+    return profile_under(tree.getroot())
 
 
 _ATTRIBUTE_PARTS = frozenset(f"{_R}{n}" for n in ("optional", "choice", "group", "empty", "attribute", "ref"))
@@ -260,8 +254,7 @@ class TeiAllSchema(Schema):
         return compiled
 
     def _validator_of(self, document: Document) -> RelaxNGSchema:
-        names = vocabulary([document.tree])
-        document.cache.setdefault("names.vocabulary", names)  # the TEI's constraints skip by these names
+        names = document.vocabulary
         if self.names is not None and names[0] <= self.names[0] and names[1] <= self.names[1]:
             names = self.names
         return self.validator_for(names)
@@ -275,9 +268,7 @@ class TeiAllSchema(Schema):
         messages are the ones reported, decides (in this thread, once the other is done)."""
         if self.names is not None:
             return self._validator_of(document).begin(document)
-        profile = attribute_profile(document.tree)
-        names = (frozenset(profile), frozenset().union(*profile.values()))
-        document.cache.setdefault("names.vocabulary", names)  # the TEI's constraints skip by these names
+        profile, names = document.attribute_profile, document.vocabulary
         quick = self.quick_for(names, profile)
         if quick is None:
             return self.validator_for(names).begin(document)

@@ -1,0 +1,55 @@
+"""edition/exits.py: how a command ends.  ``leave_after`` skips the interpreter's teardown, so
+what it must still do is checked in real processes: the output is whole, the exit code is the
+command's, and a thread that is not a daemon is waited for, as an ordinary exit waits."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+_LEAVE = """
+import sys, threading, time
+from pathlib import Path
+from edition.exits import leave_after
+
+def command():
+    sys.stdout.write("x" * 200_000)   # more than a pipe holds: written as the reader reads
+    print("last line")
+    if sys.argv[1] == "thread":
+        def later():
+            time.sleep(0.3)
+            Path(sys.argv[2]).write_text("done")
+        threading.Thread(target=later).start()
+    sys.exit(sys.argv[3] if sys.argv[3].startswith("text") else int(sys.argv[3]))
+
+leave_after(command)
+print("never here")
+"""
+
+
+def _leave(tmp_path: Path, mode: str, code: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-c", _LEAVE, mode, str(tmp_path / "mark"), code],
+                          capture_output=True, text=True, timeout=60)
+
+
+@pytest.mark.parametrize("code", ["0", "1", "2"])
+def test_leave_after_keeps_the_output_and_the_exit_code(tmp_path: Path, code: str) -> None:
+    done = _leave(tmp_path, "plain", code)
+    assert done.returncode == int(code)
+    assert done.stdout == "x" * 200_000 + "last line\n"
+    assert "never here" not in done.stdout and done.stderr == ""
+
+
+def test_a_message_as_exit_code_is_printed_and_is_exit_1(tmp_path: Path) -> None:
+    done = _leave(tmp_path, "plain", "text of a failure")
+    assert done.returncode == 1
+    assert done.stderr == "text of a failure\n"
+
+
+def test_a_thread_that_is_not_a_daemon_is_waited_for(tmp_path: Path) -> None:
+    done = _leave(tmp_path, "thread", "0")
+    assert done.returncode == 0
+    assert (tmp_path / "mark").read_text() == "done"  # the teardown's wait, not skipped

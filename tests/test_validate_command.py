@@ -1,0 +1,77 @@
+"""edition/validate_command.py: ``edition validate [--tei-all] PATH...`` takes the quick way
+(no click); every answer of it, output, messages and exit status, is the one the click command
+gives.  Both run as real processes of the installed ``edition`` command, the click command
+reached through an option at its default value (``--format text``)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from edition.validate_command import plain_arguments
+
+EDITION = Path(sys.executable).with_name("edition")
+BROKEN = Path(__file__).parent / "fixtures" / "broken"
+
+
+def run(arguments: list[str], folder: Path) -> tuple[int, str, str]:
+    environment = {key: value for key, value in os.environ.items() if not key.endswith("_COMPLETE")}
+    done = subprocess.run([str(EDITION), *arguments], cwd=folder, capture_output=True, text=True,
+                          encoding="utf-8", env=environment, timeout=300)
+    return done.returncode, done.stdout, done.stderr
+
+
+def test_the_quick_way_is_taken_only_for_plain_command_lines() -> None:
+    assert plain_arguments(["validate", "a.xml"]) == (False, ("a.xml",))
+    assert plain_arguments(["validate", "--tei-all", "a.xml", "b"]) == (True, ("a.xml", "b"))
+    assert plain_arguments(["validate", "a.xml", "--tei-all"]) == (True, ("a.xml",))
+    assert plain_arguments(["validate"]) == (False, ())  # tei/, as the click command
+    assert plain_arguments(["validate", "--no-schema", "a.xml"]) is None
+    assert plain_arguments(["validate", "--tei-all", "--tei-all", "a.xml"]) is None
+    assert plain_arguments(["validate", "--", "-odd.xml"]) is None
+    assert plain_arguments(["validate", "--help"]) is None
+    assert plain_arguments(["query", "//p", "a.xml"]) is None
+    assert plain_arguments([]) is None
+
+
+@pytest.mark.parametrize("arguments", [
+    ["memo.xml"],                                        # clean
+    ["--tei-all", "memo.xml"],                           # clean against tei_all
+    ["duplicate-id.xml"],                                # schema and rule errors
+    ["--tei-all", "duplicate-id.xml", "memo.xml"],       # two files
+    ["unclosed-tag.xml"],                                # not well-formed
+    ["missing.xml"],                                     # no such file
+    ["."],                                               # a folder
+    [],                                                  # tei/ by default (there is none here)
+])
+def test_the_quick_way_answers_as_the_click_command(memo_path: Path, tmp_path: Path, arguments: list[str]) -> None:
+    shutil.copy(memo_path, tmp_path / "memo.xml")
+    for name in ("duplicate-id.xml", "unclosed-tag.xml"):
+        shutil.copy(BROKEN / name, tmp_path / name)
+    assert plain_arguments(["validate", *arguments]) is not None
+    quick = run(["validate", *arguments], tmp_path)
+    through_click = run(["validate", "--format", "text", *arguments], tmp_path)
+    assert quick == through_click
+    assert "Traceback" not in quick[2]
+    assert quick[0] in (0, 1, 2)
+
+
+def test_the_quick_way_on_the_frus_volume_answers_as_the_click_command(frus_volume: Path, tmp_path: Path) -> None:
+    """A large file: its schema checked in a child, the command leaving without teardown."""
+    quick = run(["validate", "--tei-all", str(frus_volume)], tmp_path)
+    through_click = run(["validate", "--format", "text", "--tei-all", str(frus_volume)], tmp_path)
+    assert quick == through_click == (0, "", "1 file checked: 0 errors, 0 warnings\n")
+
+
+def test_a_closed_pipe_ends_the_quick_way_quietly(tmp_path: Path) -> None:
+    """``edition validate broken/ | head -1``: no traceback when the reader goes away."""
+    shutil.copytree(BROKEN, tmp_path / "broken")
+    done = subprocess.run(f"'{EDITION}' validate broken | head -n 1", shell=True, cwd=tmp_path,
+                          capture_output=True, text=True, timeout=300)
+    assert done.stdout.count("\n") == 1
+    assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr
