@@ -6,7 +6,7 @@ import sys
 
 
 def main() -> None:
-    """``edition query EXPR PATH...`` and ``edition validate [--tei-all] PATH...`` go the
+    """``edition query EXPR PATH...`` and ``edition validate [--tei-all …] PATH...`` go the
     quick way (no click: see :mod:`edition.query_command`, :mod:`edition.validate_command`);
     every other command line through the click commands, a query's and a validation's ending
     as the quick way's (no interpreter teardown)."""

@@ -1,9 +1,10 @@
 """``edition validate``'s work, without click, and the entry point's quick way to it.
 
-``edition validate PATH...`` and ``edition validate --tei-all PATH...`` are what most
-validations look like, and on one large file click's import is a tenth of the run (0.02 s of
-0.23 s on the FRUS volume): the entry point (:func:`edition.__main__.main`) runs such a
-command line through :func:`run_plain`, without click.  Everything else goes through the
+``edition validate PATH...``, with at most the flags that choose the checks
+(:data:`QUICK_FLAGS`), is what most validations look like, and on one large file click's
+import is a tenth of the run (0.02 s of 0.23 s on the FRUS volume): the entry point
+(:func:`edition.__main__.main`) runs such a command line through :func:`run_plain`, without
+click.  Everything else goes through the
 click command (:mod:`edition.cli`), which calls :func:`run`; output, messages and exit codes
 are the same either way (tests/test_validate_command.py).
 """
@@ -57,27 +58,31 @@ def run(paths: Sequence[Path], schema_file: Path | None, tei_all: bool, no_schem
 
 # -- the quick way ---------------------------------------------------------------------
 
-def plain_arguments(argv: list[str]) -> tuple[bool, tuple[str, ...]] | None:
-    """Whether ``--tei-all`` is given and the paths, when the command line is ``edition
-    validate`` with paths and at most that option (no other option, no ``--``, no shell
-    completion asked for), else None: click's business."""
+#: The options the quick way takes: flags, each given at most once.
+QUICK_FLAGS = ("--tei-all", "--no-schema", "--no-rules", "--no-schematron")
+
+
+def plain_arguments(argv: list[str]) -> tuple[frozenset[str], tuple[str, ...]] | None:
+    """The flags and the paths of ``edition validate``, when the command line holds nothing
+    else than paths and :data:`QUICK_FLAGS` (each once; no ``--``, no shell completion asked
+    for), else None: click's business."""
     import os
 
     if not argv or argv[0] != "validate":
         return None
-    options = [argument for argument in argv[1:] if argument.startswith("-")]
-    if options not in ([], ["--tei-all"]):
+    flags = [argument for argument in argv[1:] if argument.startswith("-")]
+    if any(flag not in QUICK_FLAGS for flag in flags) or len(set(flags)) < len(flags):
         return None
     if any(name.endswith("_COMPLETE") for name in os.environ):
         return None
-    return bool(options), tuple(argument for argument in argv[1:] if not argument.startswith("-"))
+    return frozenset(flags), tuple(argument for argument in argv[1:] if not argument.startswith("-"))
 
 
-def run_plain(tei_all: bool, paths: tuple[str, ...]) -> NoReturn:
-    """``edition validate [--tei-all] PATH...`` with every other option at its default, as
-    the click command runs it; exits through :func:`edition.exits.leave_after`."""
+def run_plain(flags: frozenset[str], paths: tuple[str, ...]) -> NoReturn:
+    """``edition validate [FLAG...] PATH...`` with every other option at its default, as the
+    click command runs it; exits through :func:`edition.exits.leave_after`."""
     from .exits import echo, leave_after, without_click
 
     leave_after(lambda: without_click(
-        lambda: run([Path(path) for path in paths], None, tei_all, False, False, (), None, False, "text", None,
-                    echo)))
+        lambda: run([Path(path) for path in paths], None, "--tei-all" in flags, "--no-schema" in flags,
+                    "--no-rules" in flags, (), None, "--no-schematron" in flags, "text", None, echo)))

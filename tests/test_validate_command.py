@@ -1,4 +1,4 @@
-"""edition/validate_command.py: ``edition validate [--tei-all] PATH...`` takes the quick way
+"""edition/validate_command.py: ``edition validate [--tei-all …] PATH...`` takes the quick way
 (no click); every answer of it, output, messages and exit status, is the one the click command
 gives.  Both run as real processes of the installed ``edition`` command, the click command
 reached through an option at its default value (``--format text``)."""
@@ -27,14 +27,19 @@ def run(arguments: list[str], folder: Path) -> tuple[int, str, str]:
 
 
 def test_the_quick_way_is_taken_only_for_plain_command_lines() -> None:
-    assert plain_arguments(["validate", "a.xml"]) == (False, ("a.xml",))
-    assert plain_arguments(["validate", "--tei-all", "a.xml", "b"]) == (True, ("a.xml", "b"))
-    assert plain_arguments(["validate", "a.xml", "--tei-all"]) == (True, ("a.xml",))
-    assert plain_arguments(["validate"]) == (False, ())  # tei/, as the click command
-    assert plain_arguments(["validate", "--no-schema", "a.xml"]) is None
+    assert plain_arguments(["validate", "a.xml"]) == (frozenset(), ("a.xml",))
+    assert plain_arguments(["validate", "--tei-all", "a.xml", "b"]) == ({"--tei-all"}, ("a.xml", "b"))
+    assert plain_arguments(["validate", "a.xml", "--no-schematron", "--tei-all"]) == (
+        {"--tei-all", "--no-schematron"}, ("a.xml",))
+    assert plain_arguments(["validate", "--no-schema", "--no-rules", "a.xml"]) == ({"--no-schema", "--no-rules"},
+                                                                                  ("a.xml",))
+    assert plain_arguments(["validate"]) == (frozenset(), ())  # tei/, as the click command
+    assert plain_arguments(["validate", "--format", "json", "a.xml"]) is None  # an option with a value
+    assert plain_arguments(["validate", "--schema", "s.rng", "a.xml"]) is None
     assert plain_arguments(["validate", "--tei-all", "--tei-all", "a.xml"]) is None
     assert plain_arguments(["validate", "--", "-odd.xml"]) is None
     assert plain_arguments(["validate", "--help"]) is None
+    assert plain_arguments(["validate", "-j", "2", "a.xml"]) is None
     assert plain_arguments(["query", "//p", "a.xml"]) is None
     assert plain_arguments([]) is None
 
@@ -44,6 +49,9 @@ def test_the_quick_way_is_taken_only_for_plain_command_lines() -> None:
     ["--tei-all", "memo.xml"],                           # clean against tei_all
     ["duplicate-id.xml"],                                # schema and rule errors
     ["--tei-all", "duplicate-id.xml", "memo.xml"],       # two files
+    ["--tei-all", "--no-schematron", "duplicate-id.xml"],  # the grammar and the rules
+    ["--no-schema", "--no-rules", "duplicate-id.xml"],   # the Schematron only
+    ["--no-schema", "--tei-all", "memo.xml"],            # a usage error: exit 2
     ["unclosed-tag.xml"],                                # not well-formed
     ["missing.xml"],                                     # no such file
     ["."],                                               # a folder
