@@ -466,7 +466,7 @@ def small_files_rows(runs: int, scratch: Path, count: int = 5000) -> list[Row]:
     generate(sources, count)
     out = scratch / "small-files-out"
     common = [*EDITION, "build", "-f", "html", "-f", "text", "-f", "cite", "--out", str(out), str(sources)]
-    full, unchanged = measure_alternating([[*common, "--full"], common], runs)
+    (full, _), (unchanged, _) = measure_alternating([[*common, "--full"], common], runs)
     label = f"{count:,} small files"
     return [Row(label, "edition build --full (baseline)", full),
             Row(label, "rebuild, nothing changed", unchanged, "full", unchanged.median / full.median,
