@@ -53,7 +53,10 @@ class ParsedFile:
         what the Schematron checks read (:mod:`edition.schematron_tei`, :mod:`edition.schematron_run`);
     ``query.saxon``, ``query.saxon_refused``, ``query.elementpath``
         the query engines' trees, and a document Saxon cannot hold (:mod:`edition.xpath_saxon`,
-        :mod:`edition.xpath_elementpath`).
+        :mod:`edition.xpath_elementpath`);
+    ``query.steps``, ``query.refs``
+        the XPath steps of the elements hits were found under, and how their references are
+        found (:mod:`edition.query_hits`), for the next query on the document.
 
     The model's own derived attributes (:attr:`ids`, :attr:`attribute_profile`, the line offsets, ``Document.citer``,
     ``header``, ``lang``) are ``cached_property``: typed attributes of the class itself, read on

@@ -123,9 +123,10 @@ class _Locator:
         self._source: bytes | None = None
         self._patterns: dict[str, re.Pattern[str]] = {}
         # parent → {child: step}: many hits share parents (400 divisions of a volume's
-        # body), so each parent's children are counted once, not once per hit
-        self._steps: dict[etree._Element, dict[etree._Element, str]] = {}
-        self._refs: Any = None
+        # body), so each parent's children are counted once, not once per hit; kept on the
+        # document with the references' way, for the next query on it (a script's loop)
+        self._steps: dict[etree._Element, dict[etree._Element, str]] = document.cache.setdefault("query.steps", {})
+        self._refs: Any = document.cache.get("query.refs")
 
     def ref_of(self, node: etree._Element) -> str:
         """``Document.ref_of`` (the same answer), without numbering every unit of a volume
@@ -138,6 +139,7 @@ class _Locator:
             self._refs = FallbackRefs(doc.root) if not built else False
             if self._refs and not self._refs.usable:
                 self._refs = False
+            doc.cache["query.refs"] = self._refs
         return self._refs.ref_of(node) if self._refs else doc.ref_of(node)
 
     def xpath_of(self, node: etree._Element) -> str:
