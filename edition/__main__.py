@@ -17,11 +17,12 @@ def main() -> None:
         from .query_command import run_plain
 
         run_plain(arguments)
-    from . import validate_command
+    if sys.argv[1:2] == ["validate"]:
+        from . import validate_command
 
-    validation = validate_command.plain_arguments(sys.argv[1:])
-    if validation is not None:
-        validate_command.run_plain(*validation)
+        validation = validate_command.plain_arguments(sys.argv[1:])
+        if validation is not None:
+            validate_command.run_plain(*validation)
     from .cli import cli
 
     if sys.argv[1:2] in (["query"], ["validate"]):  # the quick ending (edition.exits.leave_after)
