@@ -17,7 +17,7 @@ import click
 
 from ._version import __version__
 from .diagnostics import CODES, EditionUsageError
-from .exits import ending_cleanly
+from .exits import echo_lines, ending_cleanly
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -487,8 +487,7 @@ def build(paths: tuple[Path, ...], out: Path | None, formats: tuple[str, ...], w
     options = {name: value for name, value in chosen if value is not None}
     report = run_build(paths, out=out, formats=formats or None, options=options, jobs=jobs,
                        incremental=not full)
-    for diagnostic in report.diagnostics:
-        click.echo(str(diagnostic))
+    echo_lines(click.echo, map(str, report.diagnostics))
     click.echo(report.summary(), err=True)
     sys.exit(report.exit_code)
 

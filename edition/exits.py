@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, NoReturn, TypeVar
 
 from .diagnostics import EditionError, EditionUsageError
@@ -91,6 +91,23 @@ def echo(message: str = "", err: bool = False, nl: bool = True) -> None:
         return
     stream.write(message + "\n" if nl else message)
     stream.flush()
+
+
+#: Lines a command's findings are written in at a time: one write (and flush) a line was 0.04 s
+#: of 5,000 findings, a twentieth of an unchanged rebuild of 5,000 files.
+LINES_A_WRITE = 1000
+
+
+def echo_lines(echo: Callable[..., Any], lines: Iterable[str]) -> None:
+    """``echo`` each line, a block of :data:`LINES_A_WRITE` lines at a time (the same text)."""
+    block: list[str] = []
+    for line in lines:
+        block.append(line)
+        if len(block) == LINES_A_WRITE:
+            echo("\n".join(block))
+            block.clear()
+    if block:
+        echo("\n".join(block))
 
 
 def without_click(body: Callable[[], None]) -> NoReturn:

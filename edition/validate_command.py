@@ -26,6 +26,7 @@ def run(paths: Sequence[Path], schema_file: Path | None, tei_all: bool, no_schem
         jobs: int | None, echo: Echo) -> NoReturn:
     """The validate command's body (options as :mod:`edition.cli` parses them); exits."""
     from .diagnostics import EditionUsageError, to_json
+    from .exits import echo_lines
     from .schematron_select import SchematronOptions, to_svrl
     from .validate import validate
 
@@ -50,8 +51,7 @@ def run(paths: Sequence[Path], schema_file: Path | None, tei_all: bool, no_schem
     elif output_format == "svrl":
         echo(to_svrl(report.diagnostics), nl=False)
     else:
-        for diagnostic in report.diagnostics:
-            echo(str(diagnostic))
+        echo_lines(echo, map(str, report.diagnostics))
         echo(report.summary(), err=True)
     sys.exit(report.exit_code)
 

@@ -53,3 +53,15 @@ def test_a_thread_that_is_not_a_daemon_is_waited_for(tmp_path: Path) -> None:
     done = _leave(tmp_path, "thread", "0")
     assert done.returncode == 0
     assert (tmp_path / "mark").read_text() == "done"  # the teardown's wait, not skipped
+
+
+def test_findings_are_written_a_block_at_a_time_as_the_same_lines() -> None:
+    from edition.exits import LINES_A_WRITE, echo_lines
+
+    writes: list[str] = []
+    lines = [f"file.xml:{number}:1: warning W0402: line {number}" for number in range(2 * LINES_A_WRITE + 7)]
+    echo_lines(writes.append, iter(lines))
+    assert len(writes) == 3
+    assert "\n".join(writes) == "\n".join(lines)
+    echo_lines(writes.append, [])
+    assert len(writes) == 3  # nothing to say: nothing written, not an empty line
