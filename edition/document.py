@@ -26,7 +26,7 @@ from .xinclude import Includes, find_root, resolve_includes
 from .xinclude import defaults as include_defaults
 
 if TYPE_CHECKING:
-    from .refs import Citer
+    from .refs import Citer, FallbackRefs
 
 #: Files at least this large do not keep their bytes in memory once parsed (see
 #: ``Document.release_source``): memory is the tree's, not the tree's plus the file's.
@@ -42,16 +42,28 @@ class Document(ParsedFile):
         from .refs import Citer
         return Citer(self)
 
+    def fallback_refs(self) -> FallbackRefs | None:
+        """:meth:`ref_of`'s answers found for the nodes asked about, without numbering every
+        unit (:class:`~edition.refs.FallbackRefs`), where they are sure to be the Citer's;
+        None where they may not be, or where the Citer is built already (it answers then)."""
+        from .refs import FallbackRefs
+
+        if "citer" in vars(self):  # a cached_property: already paid for
+            return None
+        found: FallbackRefs | bool | None = self.cache.get("refs.fallback")
+        if found is None:
+            refs = FallbackRefs(self.root)
+            found = self.cache["refs.fallback"] = refs if refs.usable else False
+        return found if isinstance(found, FallbackRefs) else None
+
     def reference_problems(self) -> list[Diagnostic]:
         """:attr:`citer`'s problems, found without numbering every unit where there can be none.
 
         Without a citeStructure the Citer's only problem is a reference given twice, and
-        :class:`~edition.refs.FallbackRefs` is usable exactly when division references are
-        distinct and unlike a paragraph's, which makes every reference distinct: validating
-        the FRUS volume then skips numbering its 4,000 paragraphs (0.03 s)."""
-        from .refs import FallbackRefs
-
-        if "citer" not in vars(self) and FallbackRefs(self.root).usable:
+        :meth:`fallback_refs` answers exactly when division references are distinct and unlike
+        a paragraph's, which makes every reference distinct: validating the FRUS volume then
+        skips numbering its 4,000 paragraphs (0.03 s)."""
+        if self.fallback_refs() is not None:
             return []
         return self.citer.problems
 

@@ -54,9 +54,12 @@ class ParsedFile:
     ``query.saxon``, ``query.saxon_refused``, ``query.elementpath``
         the query engines' trees, and a document Saxon cannot hold (:mod:`edition.xpath_saxon`,
         :mod:`edition.xpath_elementpath`);
-    ``query.steps``, ``query.refs``
-        the XPath steps of the elements hits were found under, and how their references are
-        found (:mod:`edition.query_hits`), for the next query on the document.
+    ``refs.fallback``
+        the references found for the nodes asked about, or False where only the Citer's are
+        sure (``Document.fallback_refs``);
+    ``query.steps``
+        the XPath steps of the elements hits were found under (:mod:`edition.query_hits`), for
+        the next query on the document.
 
     The model's own derived attributes (:attr:`ids`, :attr:`attribute_profile`, the line offsets, ``Document.citer``,
     ``header``, ``lang``) are ``cached_property``: typed attributes of the class itself, read on

@@ -124,22 +124,16 @@ class _Locator:
         self._patterns: dict[str, re.Pattern[str]] = {}
         # parent → {child: step}: many hits share parents (400 divisions of a volume's
         # body), so each parent's children are counted once, not once per hit; kept on the
-        # document with the references' way, for the next query on it (a script's loop)
+        # document, for the next query on it (a script's loop)
         self._steps: dict[etree._Element, dict[etree._Element, str]] = document.cache.setdefault("query.steps", {})
-        self._refs: Any = document.cache.get("query.refs")
+        self._refs: Any = None
 
     def ref_of(self, node: etree._Element) -> str:
         """``Document.ref_of`` (the same answer), without numbering every unit of a volume
-        when the document has no citeStructure (:class:`edition.refs.FallbackRefs`)."""
+        when the document has no citeStructure (``Document.fallback_refs``)."""
         doc = self.document
         if self._refs is None:
-            from .refs import FallbackRefs
-
-            built = "citer" in vars(doc)  # Document.citer is a cached_property: already paid for
-            self._refs = FallbackRefs(doc.root) if not built else False
-            if self._refs and not self._refs.usable:
-                self._refs = False
-            doc.cache["query.refs"] = self._refs
+            self._refs = doc.fallback_refs() or False
         return self._refs.ref_of(node) if self._refs else doc.ref_of(node)
 
     def xpath_of(self, node: etree._Element) -> str:

@@ -237,16 +237,11 @@ def plan_for(source: Path, compile_schema: Any) -> Plan:
 
 # -- running it ----------------------------------------------------------------------------
 
-def document_names(document: Document) -> tuple[frozenset[str], frozenset[str]]:
-    """The Clark names of the elements and of the attributes the document uses (kept on it)."""
-    return document.vocabulary
-
-
 def document_keys(document: Document) -> frozenset[str]:
     """The document's names as :data:`Needs` spell them: ``e{ns}local`` and ``a{ns}local``."""
     found = document.cache.get("schematron.names")
     if found is None:
-        elements, attributes = document_names(document)
+        elements, attributes = document.vocabulary
         found = document.cache["schematron.names"] = frozenset(
             [f"e{name}" for name in elements] + [f"a{name}" for name in attributes])
     return found

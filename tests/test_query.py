@@ -529,14 +529,14 @@ def test_references_of_a_few_hits_are_the_citers(frus_volume: Path, history_docu
 
 def test_a_query_called_again_on_a_document_gives_the_same_hits(frus_volume: Path, memo_path: Path) -> None:
     """The XPath steps and the references' way found for one query's hits are kept on the
-    document (``query.steps``, ``query.refs``): the next query on it reads them, and every hit
+    document (``query.steps``, ``refs.fallback``): the next query on it reads them, and every hit
     is the one a fresh document gives."""
     from edition.query import Query
 
     for path, expression in ((frus_volume, "//p[contains(., 'Dalai Lama')]"), (memo_path, "//persName")):
         document = load(path)
         first = Query(expression)(document)
-        assert "query.steps" in document.cache and "query.refs" in document.cache
+        assert "query.steps" in document.cache and "refs.fallback" in document.cache
         again = Query(expression)(document)
         other = Query("//pb")(document)  # other parents, the same caches
         assert again == first and len(first) > 0

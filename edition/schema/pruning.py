@@ -12,6 +12,7 @@ from pathlib import Path
 from lxml import etree
 
 from ..document import TEI_NS, XML_NS
+from ..parsed import attribute_profile
 from .paths import _R, XSD_NS
 
 _X = f"{{{XSD_NS}}}"
@@ -120,10 +121,9 @@ def vocabulary(documents: Iterable[etree._ElementTree | etree._Element]) -> Name
     attributes: set[str] = set()
     for document in documents:
         root = document.getroot() if isinstance(document, etree._ElementTree) else document
-        for element in root.iter():
-            if isinstance(element.tag, str):
-                elements.add(element.tag)
-                attributes.update(element.attrib)
+        for element, names in attribute_profile(root).items():
+            elements.add(element)
+            attributes.update(names)
     return frozenset(elements), frozenset(attributes)
 
 
