@@ -47,21 +47,28 @@ def search_main() -> str:
             '<ol class="search-results"></ol></main>')
 
 
-def _pages(folder: Path) -> tuple[str, list[tuple[str, str]]]:
-    """The digest of the built pages, and the documents' (URL, HTML) in the natural order of their paths."""
+def _pages(folder: Path) -> tuple[str, list[tuple[str, bytes]]]:
+    """The digest of the built pages, and every page's (path, bytes), in the order of their paths."""
     digest = hashlib.sha256()
-    every: list[tuple[str, str]] = []
+    every: list[tuple[str, bytes]] = []
     for path in sorted(folder.rglob("*.html")):
         name = path.relative_to(folder).as_posix()
         if FOLDER not in path.relative_to(folder).parts[:1]:
             content = path.read_bytes()
             digest.update(name.encode())
             digest.update(content)
-            every.append((name, content.decode("utf-8")))
-    documents = [page for page in every if "data-pagefind-body" in page[1]]
+            every.append((name, content))
+    return digest.hexdigest(), every
+
+
+def _to_index(every: list[tuple[str, bytes]]) -> list[tuple[str, str]]:
+    """The documents' (URL, HTML) in the natural order of their paths: what Pagefind is given.
+    Decoded only when an index is made (an index taken over needs only the digest)."""
+    decoded = [(name, content.decode("utf-8")) for name, content in every]
+    documents = [page for page in decoded if "data-pagefind-body" in page[1]]
     # without a marked document Pagefind indexes every page's body (as it would a folder)
-    return digest.hexdigest(), [("/" + name, content) for name, content in
-                                sorted(documents or every, key=lambda page: natural_key(page[0]))]
+    return [("/" + name, content) for name, content in
+            sorted(documents or decoded, key=lambda page: natural_key(page[0]))]
 
 
 def index_site(folder: Path, previous: Path | None = None) -> Diagnostic | None:
@@ -94,7 +101,7 @@ def index_site(folder: Path, previous: Path | None = None) -> Diagnostic | None:
         return Diagnostic.make("W0615", "the pagefind package is not installed: the web edition has no search "
                                "index (pip install 'pagefind[bin]')", path=str(folder))
     try:
-        files = canonical(index_files(executable, pages))
+        files = canonical(index_files(executable, _to_index(pages)))
     except Exception as error:  # the service is an external binary: any failure leaves search out
         return Diagnostic.make("W0615", f"Pagefind could not index the web edition ({type(error).__name__}: "
                                f"{error}); the pages are built without search", path=str(folder))
