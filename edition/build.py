@@ -36,7 +36,7 @@ from .render import prepare as prepare_render
 from .render import render as render_task
 from .series import series_pages
 from .speed import give_back_memory
-from .swap import MARKER, Folder, Tree, check_out, clean_stale, discard, open_temporary, output_folder, swap
+from .swap import MARKER, Folder, Tree, check_out, clean_stale, discard, open_temporary, output_folder, scan, swap
 
 if TYPE_CHECKING:
     from edition.transforms.contract import BuildOptions
@@ -79,7 +79,8 @@ def build(paths: Sequence[str | os.PathLike[str]] = (), out: str | os.PathLike[s
 
     With ``incremental`` (the default), files unchanged since the build already in ``out``
     are not parsed or rendered again: their pages are taken from that build
-    (:mod:`edition.incremental`); index pages and tables of contents are always redone.
+    (:mod:`edition.incremental`); index pages and tables of contents are redone, unless
+    nothing changed at all: then the edition is left as it is and its report given again.
 
     Usage errors (unknown outputs or options, a refused ``out``) are raised before
     anything is written; one build at a time writes ``out`` (:mod:`edition.lock`, E0605);
@@ -149,6 +150,12 @@ class _Run:
     target: Folder = field(default=None)  # type: ignore[assignment]
     #: every file of the new edition, relative to it
     written: set[str] = field(default_factory=set)
+    #: every input, in order, as (shown path, path): what an unchanged rebuild compares
+    sources: list[list[str]] = field(default_factory=list)
+    #: the edition's own files (index pages, assets, exports), relative to it
+    own: set[str] = field(default_factory=set)
+    #: findings about the edition as a whole, not about one input (E0604, W0615)
+    findings: list[Diagnostic] = field(default_factory=list)
 
     @property
     def formats(self) -> tuple[str, ...]:
@@ -172,13 +179,16 @@ Outcome = tuple[int, dict[str, tuple[list[str], Any]], list[str], list[Diagnosti
 
 
 def _build(run: _Run) -> None:
-    from edition.transforms.engine import get_writer, once_per_file
+    from edition.transforms.engine import get_writer
 
     report = run.report
     run.folders = {name: get_writer(name).name for name in run.formats if name not in NOT_WRITERS}
     run.cache = BuildCache(run.out, toolkit_key(list(run.formats), dict(run.options.settings)),
                            reuse=run.incremental)
     run.previous = str(run.out) if (run.out / MARKER).is_file() else ""
+    if run.previous and run.incremental and _unchanged(run):
+        _sorted_findings(report)
+        return
     tree = open_temporary(run.out)
     try:
         run.cache.read_spare(tree.root)
@@ -191,6 +201,7 @@ def _build(run: _Run) -> None:
             discard(tree.root)  # no page: an empty edition must not replace the previous one
             return
         _prune_and_index(run, tree)
+        run.cache.write(tree.root, _edition_entry(run))
         processes.checkpoint()  # an interrupt whose exception a finalizer swallowed: no swap
         swap(tree.root, run.out)
     except OSError as error:
@@ -201,9 +212,71 @@ def _build(run: _Run) -> None:
     except BaseException:
         discard(tree.root)
         raise
+    _sorted_findings(report)
+
+
+def _sorted_findings(report: BuildReport) -> None:
+    from edition.transforms.engine import once_per_file
+
     report.diagnostics.sort(key=sort_key)
     # an element the table lacks is met by every writer in every unit: one finding per file
     report.diagnostics = once_per_file(report.diagnostics)
+
+
+def _edition_entry(run: _Run) -> dict[str, Any]:
+    """What the manifest keeps of the build besides its inputs' entries: enough for the next
+    build to know, without opening a page, that the edition is already what it would make."""
+    return {"inputs": run.sources, "own": sorted(run.own), "units": run.report.units, "files": run.report.files,
+            "findings": [finding.as_dict() for finding in run.findings]}
+
+
+def _unchanged(run: _Run) -> bool:
+    """Whether the edition in ``--out`` is already the one this build would make, and then its
+    report is this build's: nothing is written, nothing swapped.
+
+    That is so when the manifest's key is this build's (the same toolkit, outputs and options),
+    the inputs are the same files in the same order, each unchanged (its signature, else its
+    digest) with an entry that may be reused (no error to find again), and the edition holds
+    exactly the files that build wrote, no more, no fewer (a page deleted or added by hand, a
+    symbolic link: the edition is built again)."""
+    cache, report = run.cache, run.report
+    edition = cache.edition
+    if edition is None or not cache.previous:
+        return False
+    sources = [[shown, str(path)] for shown, path in iter_sources(run.inputs)]
+    if sources != edition.get("inputs"):
+        return False
+    expected: set[str] = set(edition.get("own", ()))
+    entries: list[FileEntry] = []
+    for _, path in sources:
+        entry = cache.previous.get(path)
+        if entry is None or cache.digest(Path(path)) != entry.digest:
+            return False
+        outputs = cache.outputs(entry, run.folders)
+        if outputs is None:
+            return False
+        expected.update(outputs)
+        entries.append(entry)
+    from edition.transforms.search import DIGEST, FOLDER
+
+    files, _, others = scan(run.out)
+    search = f"{run.folders.get('html', '')}/{FOLDER}/"
+    present = {name for name in files if not name.startswith(search)} - {MARKER, MANIFEST, STAT_FILE}
+    if others or present != expected:
+        return False
+    indexed = "html" in run.formats and run.options.get("search", True)
+    made = not any(found.get("code") == "W0615" for found in edition.get("findings", ()))
+    if indexed and made and f"{search}{DIGEST}" not in files:  # the search index removed
+        return False
+    for entry in entries:
+        report.diagnostics.extend(rename_warnings(FilePlan(**BuildCache.decode(entry.plan))))
+        report.diagnostics.extend(diagnostic_from(found) for unit in entry.units for found in unit.diagnostics)
+    report.diagnostics.extend(diagnostic_from(found) for found in edition.get("findings", ()))
+    report.inputs = report.reused = len(sources)
+    report.units, report.files = edition.get("units", 0), edition.get("files", 0)
+    if cache.signatures_changed():  # touched, not changed: the next build need not read them again
+        cache.write_signatures(run.out, cache.signatures)
+    return True
 
 
 def _plan(run: _Run, tree: Tree) -> _Planned:
@@ -216,6 +289,7 @@ def _plan(run: _Run, tree: Tree) -> _Planned:
     spare_files = tree.files if tree.spare else None
     for shown, path in iter_sources(run.inputs):
         report.inputs += 1
+        run.sources.append([shown, str(path)])
         digest = cache.digest(path) if cache.key else None
         entry = cache.reusable(str(path), digest, run.folders, spare_files)
         if entry is not None:
@@ -370,7 +444,6 @@ def _assemble(run: _Run, planned: _Planned, outcomes: list[list[Outcome]]) -> bo
             for file, data in exported.items():
                 _put(run, format_name, file, data)
     report.files = len(run.written)
-    cache.write(Path(run.target.root))
     return True
 
 
@@ -378,13 +451,15 @@ def _put(run: _Run, folder: str, file: str, data: bytes) -> None:
     """A file of the edition's own (index pages, assets, exports)."""
     relative = f"{folder}/{file}"
     if relative in run.written:  # an input's page: never replaced by one of the edition's own
-        run.report.diagnostics.append(Diagnostic.make(
+        run.findings.append(Diagnostic.make(
             "E0604", f"the edition's own page {relative} has the name of an input's page, which is kept; "
             "rename the input (this name should have been reserved: please report it)",
             path=shown_path(run.report.out)))
+        run.report.diagnostics.append(run.findings[-1])
         return
     run.target.write(relative, data)
     run.written.add(relative)
+    run.own.add(relative)
 
 
 def _prune_and_index(run: _Run, tree: Tree) -> None:
@@ -405,4 +480,5 @@ def _prune_and_index(run: _Run, tree: Tree) -> None:
         problem = index_site(tree.root / run.folders["html"],
                              Path(run.previous) / run.folders["html"] if run.previous else None)
         if problem is not None:
+            run.findings.append(problem)
             run.report.diagnostics.append(problem)

@@ -451,7 +451,8 @@ def cite(ref: str, paths: tuple[Path, ...], citation_format: str, no_text: bool)
                    "volume); --no-search leaves it out, and the search page says there is none.")
 @click.option("--full", is_flag=True,
               help="Rebuild everything. By default files unchanged since the build in --out are "
-                   "not parsed or rendered again (their pages are reused; index pages are redone). "
+                   "not parsed or rendered again (their pages are reused; index pages are redone; when "
+                   "nothing changed, the edition is left as it is). "
                    "Either way, an output file whose bytes come out as in --out is hard-linked to it, "
                    "not written again.")
 @_jobs_option

@@ -9,6 +9,12 @@ edition, and every writer's ``finish()`` (index pages, tables of contents)
 runs again over all records, so pages that depend on several files are
 always current.  The manifest is keyed by the toolkit's own code, the chosen
 outputs and their options: any change there rebuilds everything.
+
+When nothing changed at all (the same inputs in the same order, each unchanged, and the
+edition holding exactly the files its build wrote), the edition is already the one the
+build would make: it is left as it is and the previous report is given again, as ``make``
+does nothing when no target is out of date (``edition.build._unchanged``).  The manifest
+keeps for that what the build made besides its inputs' pages (:meth:`BuildCache.write`).
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ import json
 import os
 import stat
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -158,6 +165,9 @@ class BuildCache:
         self.in_spare: set[str] = set()
         self._text = b""
         self._kept: set[str] = set()
+        #: What the previous build made besides its inputs' pages (see :meth:`write`), None
+        #: when its manifest does not say.
+        self.edition: dict[str, Any] | None = None
         if key is None or not reuse:
             return
         try:
@@ -168,8 +178,11 @@ class BuildCache:
                     units = [UnitEntry(**unit) for unit in entry["units"]]
                     self.previous[path] = FileEntry(entry["digest"], entry["plan"], units)
                 self._raw = data["files"]
+                edition = data.get("edition")
+                self.edition = edition if isinstance(edition, dict) else None
         except (OSError, ValueError, KeyError, TypeError):
             self.previous = {}  # no usable manifest: everything is rebuilt
+            self.edition = None
         try:
             signatures = json.loads((out / STAT_FILE).read_text(encoding="utf-8", errors="surrogateescape"))
             if isinstance(signatures, dict):
@@ -211,6 +224,22 @@ class BuildCache:
         entry = self.previous.get(path)
         if entry is None or digest is None or entry.digest != digest:
             return None
+        relatives = self.outputs(entry, writers)
+        if relatives is None:
+            return None
+        if (spare_files is not None and self.spare.get(path) == self._raw.get(path)
+                and all(relative in spare_files for relative in relatives)):
+            self.in_spare.add(path)
+            return entry
+        if not all(os.path.isfile(f"{self.out}/{relative}") for relative in relatives):
+            return None
+        return entry
+
+    @staticmethod
+    def outputs(entry: FileEntry, writers: dict[str, str]) -> list[str] | None:
+        """The files an entry's units made (relative to the edition), None when the entry may
+        not be reused: an output this build does not make, or a finding that must be found again
+        (an error: the file is always rendered again)."""
         relatives: list[str] = []
         for unit in entry.units:
             for format_name, files in unit.files.items():
@@ -220,13 +249,7 @@ class BuildCache:
             relatives.extend(f"cite/{file}" for file in unit.cite)
             if any(d.get("code") not in CODES for d in unit.diagnostics):
                 return None
-        if (spare_files is not None and self.spare.get(path) == self._raw.get(path)
-                and all(relative in spare_files for relative in relatives)):
-            self.in_spare.add(path)
-            return entry
-        if not all(os.path.isfile(f"{self.out}/{relative}") for relative in relatives):
-            return None
-        return entry
+        return relatives
 
     def remember(self, path: str, entry: FileEntry) -> None:
         self.current[path] = entry
@@ -237,12 +260,15 @@ class BuildCache:
         self.current[path] = self.previous[path]
         self._kept.add(path)
 
-    def write(self, folder: Path) -> None:
-        """Write the manifest of the build in ``folder`` (skipped if a record is not plain data)."""
+    def write(self, folder: Path, edition: dict[str, Any] | None = None) -> None:
+        """Write the manifest of the build in ``folder`` (skipped if a record is not plain data).
+
+        ``edition``: what the build made besides its inputs' pages, which a rebuild needs to
+        know that the edition is already what it would make (``edition.build``): plain data."""
         if self.key is None:
             return
         try:
-            if self._kept == self.current.keys() == self._raw.keys():
+            if self._kept == self.current.keys() == self._raw.keys() and edition == self.edition:
                 raise _Unchanged  # every entry as it was read: the same text (same code, same encoder)
             files: dict[str, Any] = {}
             for path, entry in sorted(self.current.items()):
@@ -257,7 +283,7 @@ class BuildCache:
                 files[path] = {"digest": entry.digest, "plan": plan,
                                "units": [{"files": unit.files, "records": _encode(unit.records), "cite": unit.cite,
                                           "diagnostics": unit.diagnostics} for unit in entry.units]}
-            payload = {"version": VERSION, "key": self.key, "files": files}
+            payload = {"version": VERSION, "key": self.key, "files": files, "edition": edition}
             # json.dumps, not json.dump: only the one-shot encoder is json's C one (a FRUS
             # volume's 1.3 MB manifest: 0.015 s instead of 0.065 s); the build has let go of
             # the parsed volume by now, so the text does not raise the peak memory
@@ -270,10 +296,20 @@ class BuildCache:
         # a spare edition's files are replaced, not written through (edition.swap)
         (folder / MANIFEST).unlink(missing_ok=True)
         (folder / MANIFEST).write_bytes(data)
-        signatures = {path: self.signatures[path] for path in sorted(self.current) if self.signatures.get(path)}
-        (folder / STAT_FILE).unlink(missing_ok=True)
-        (folder / STAT_FILE).write_text(json.dumps(signatures, ensure_ascii=False), encoding="utf-8",
-                                        errors="surrogateescape")
+        self.write_signatures(folder, self.current)
+
+    def write_signatures(self, folder: Path, paths: Iterable[str]) -> None:
+        """The inputs' signatures (see :meth:`digest`) in ``folder``, replaced whole: the folder
+        may be an edition being served."""
+        signatures = {path: self.signatures[path] for path in sorted(paths) if self.signatures.get(path)}
+        written = folder / f"{STAT_FILE}.new-{os.getpid()}"
+        written.write_text(json.dumps(signatures, ensure_ascii=False), encoding="utf-8", errors="surrogateescape")
+        os.replace(written, folder / STAT_FILE)
+
+    def signatures_changed(self) -> bool:
+        """Whether a signature taken by :meth:`digest` differs from the one the manifest had."""
+        return any(signature and signature != self.previous_signatures.get(path)
+                   for path, signature in self.signatures.items())
 
     @staticmethod
     def decode(value: Any) -> Any:

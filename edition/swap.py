@@ -117,6 +117,28 @@ def clean_stale(out: Path) -> None:
 
 # -- the tree being assembled -------------------------------------------------------------
 
+def scan(root: Path) -> tuple[set[str], set[str], list[str]]:
+    """The files, the folders and anything else (symbolic links, devices) under ``root``, relative
+    to it with ``/``, read by ``scandir`` (one call a folder, no ``stat`` a file)."""
+    files: set[str] = set()
+    folders: set[str] = set()
+    others: list[str] = []
+    stack = [""]
+    while stack:
+        relative = stack.pop()
+        with os.scandir(f"{root}/{relative}" if relative else root) as entries:
+            for entry in entries:
+                name = f"{relative}/{entry.name}" if relative else entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    folders.add(name)
+                    stack.append(name)
+                elif entry.is_file(follow_symlinks=False):
+                    files.add(name)
+                else:
+                    others.append(name)
+    return files, folders, others
+
+
 class Tree:
     """What the folder being assembled holds already: nothing for a new folder; for the spare
     edition, its files and folders (relative, ``/``-separated), read once by ``scandir``."""
@@ -132,19 +154,9 @@ class Tree:
     def _scan(self) -> None:
         """Every file and folder of the spare; anything else (a symbolic link, a device) is removed
         at once: nothing of the build may be written through a link into another place."""
-        stack = [""]
-        while stack:
-            relative = stack.pop()
-            with os.scandir(f"{self.root}/{relative}" if relative else self.root) as entries:
-                for entry in entries:
-                    name = f"{relative}/{entry.name}" if relative else entry.name
-                    if entry.is_dir(follow_symlinks=False):
-                        self.folders.add(name)
-                        stack.append(name)
-                    elif entry.is_file(follow_symlinks=False):
-                        self.files.add(name)
-                    else:
-                        os.unlink(entry.path)
+        self.files, self.folders, others = scan(self.root)
+        for name in others:
+            os.unlink(f"{self.root}/{name}")
 
     def prune(self, kept: set[str], kept_folders: Iterable[str] = ()) -> set[str]:
         """Remove what the spare held and the new edition does not: files not in ``kept`` (and

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -96,7 +99,8 @@ def test_the_spare_edition_is_patched_into_a_full_builds_tree_and_never_written_
         sources: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     build([sources], out=out, formats=FORMATS, jobs=1)
-    build([sources], out=out, formats=FORMATS, jobs=1)
+    # a rebuild with nothing changed leaves the edition as it is; a full one replaces it
+    build([sources], out=out, formats=FORMATS, jobs=1, incremental=False)
     spare = tmp_path / ".out.spare"  # the replaced edition, which the next build is assembled in
     assert (spare / MARKER).is_file() and (spare / MANIFEST).is_file()
     served = _tree(out)
@@ -118,3 +122,79 @@ def test_the_spare_edition_is_patched_into_a_full_builds_tree_and_never_written_
     # the edition that was served is now the spare, byte for byte: its files (hard links shared
     # with the new edition's) were replaced, never written through
     assert _tree(spare) == served
+
+
+# -- an unchanged rebuild ---------------------------------------------------------------------
+
+def _settled(folder: Path) -> None:
+    """Sources last modified a minute ago: their signatures are kept (a file modified within
+    the last two seconds is always read again, see edition.incremental)."""
+    for path in folder.glob("*.xml"):
+        os.utime(path, (time.time() - 60, time.time() - 60))
+
+
+def _state(folder: Path) -> dict[str, tuple[int, int]]:
+    """Each file's inode and modification time: what writing or replacing a file changes."""
+    return {str(p.relative_to(folder)): (p.stat().st_ino, p.stat().st_mtime_ns)
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_an_unchanged_rebuild_leaves_the_edition_as_it_is_and_reports_the_same(sources: Path,
+                                                                                tmp_path: Path) -> None:
+    _settled(sources)
+    out = tmp_path / "out"
+    first = build([sources], out=out, formats=FORMATS, jobs=1)
+    folder, before = out.stat().st_ino, _state(out)
+    again = build([sources], out=out, formats=FORMATS, jobs=1)
+    assert out.stat().st_ino == folder and _state(out) == before  # not swapped, not a file written
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "tei"]  # no temporary folder, no spare
+    assert (again.inputs, again.reused, again.units, again.files) == (first.inputs, first.inputs, first.units,
+                                                                       first.files)
+    assert [str(d) for d in again.diagnostics] == [str(d) for d in first.diagnostics]
+    assert again.diagnostics, "the fixture's warnings are reported again"
+    # the same report as a rebuild that takes every page over (the edition's own page removed)
+    (out / "html" / "index.html").unlink()
+    redone = build([sources], out=out, formats=FORMATS, jobs=1)
+    assert out.stat().st_ino != folder and (out / "html" / "index.html").is_file()
+    assert (redone.reused, redone.units, redone.files) == (again.reused, again.units, again.files)
+    assert [str(d) for d in redone.diagnostics] == [str(d) for d in again.diagnostics]
+
+
+@pytest.mark.parametrize("change", ["page removed", "file added", "link added", "search index removed",
+                                    "inputs in another order", "input added", "input removed", "input touched"])
+def test_an_altered_edition_or_other_inputs_are_built_again(change: str, sources: Path, tmp_path: Path) -> None:
+    _settled(sources)
+    inputs = sorted(sources.glob("*.xml"))
+    out = tmp_path / "out"
+    build(inputs, out=out, formats=FORMATS, jobs=1)
+    folder = out.stat().st_ino
+    if change == "page removed":
+        (out / "text" / "d300.txt").unlink()
+    elif change == "file added":
+        (out / "html" / "planted.html").write_text("not of any build", encoding="utf-8")
+    elif change == "link added":
+        (out / "html" / "elsewhere").symlink_to(tmp_path, target_is_directory=True)
+    elif change == "search index removed":
+        shutil.rmtree(out / "html" / "pagefind")
+    elif change == "inputs in another order":
+        inputs.reverse()
+    elif change == "input added":
+        shutil.copy(REPO / "tests" / "fixtures" / "valid" / "volume.xml", sources / "added.xml")
+        inputs.append(sources / "added.xml")
+    elif change == "input removed":
+        inputs.pop()
+    elif change == "input touched":  # modified (its time), not changed (its bytes): nothing to do
+        os.utime(inputs[0], (time.time() - 30, time.time() - 30))
+    again = build(inputs, out=out, formats=FORMATS, jobs=1)
+    full = tmp_path / "full"
+    build(inputs, out=full, formats=FORMATS, jobs=1, incremental=False)
+    assert {k: v for k, v in _tree(full).items() if k != MANIFEST} == \
+        {k: v for k, v in _tree(out).items() if k != MANIFEST}
+    assert not (out / "html" / "elsewhere").is_symlink()
+    if change == "input touched":
+        assert out.stat().st_ino == folder and again.reused == len(inputs)
+        # its new signature is kept: the next build does not read it again
+        kept = json.loads((out / STAT_FILE).read_text(encoding="utf-8"))
+        assert kept[str(inputs[0])][1] == inputs[0].stat().st_mtime_ns
+    else:
+        assert out.stat().st_ino != folder  # built and swapped in

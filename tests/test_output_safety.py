@@ -242,8 +242,9 @@ def _kill_corpus(tmp_path: Path) -> tuple[list[Path], str]:
 
 
 def _build_command(inputs: list[Path], out: Path) -> list[str]:
-    # html and text only: the swap is the same for every format, and 63 PDFs would take minutes
-    return [sys.executable, "-P", "-m", "edition", "build", "-j", "2", "-f", "html", "-f", "text",
+    # html and text only: the swap is the same for every format, and 63 PDFs would take minutes;
+    # --full: a rebuild of unchanged inputs would leave the edition as it is, with nothing to kill
+    return [sys.executable, "-P", "-m", "edition", "build", "-j", "2", "-f", "html", "-f", "text", "--full",
             "--out", str(out), *map(str, inputs)]
 
 
