@@ -162,10 +162,33 @@ def iter_sources(paths: Iterable[str | os.PathLike[str]]) -> Iterator[tuple[str,
     for given in paths:
         path = Path(given)
         if path.is_dir() and path.suffix.lower() != ".xml":
-            depth = len(path.parts)
-            # sorted by parts, as Paths sort, but compared in C: 5,000 files took 1.5 s of Path.__lt__
-            for found in sorted(path.rglob("*.xml"), key=lambda found: found.parts):
-                if found.is_file() and not any(part.startswith(".") for part in found.parts[depth:]):
-                    yield printable(str(found)), found
+            for found in _xml_files(path):
+                yield printable(str(found)), found
         else:
             yield printable(str(given)), path
+
+
+def _xml_files(folder: Path) -> list[Path]:
+    """The files ``folder.rglob("*.xml")`` finds, in the order of their parts (as Paths sort),
+    without those in or below a hidden file or folder: one ``scandir`` a folder and the
+    entries' types, not a Path and a ``stat`` for each (a fifth of a rebuild of 5,000 unchanged
+    files).  As rglob, a symbolic link to a folder is not followed, one to a file is kept, and a
+    folder that cannot be read holds nothing."""
+    found: list[tuple[str, ...]] = []
+    stack: list[tuple[str, ...]] = [()]
+    while stack:
+        relative = stack.pop()
+        try:
+            with os.scandir(os.path.join(folder, *relative)) as entries:
+                for entry in entries:
+                    name = entry.name
+                    if name.startswith("."):
+                        continue
+                    if entry.is_dir(follow_symlinks=False):
+                        stack.append((*relative, name))
+                    elif name.endswith(".xml") and entry.is_file():
+                        found.append((*relative, name))
+        except OSError:
+            continue
+    found.sort()
+    return [folder.joinpath(*parts) for parts in found]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from edition.document import RELEASE_SOURCE_BYTES, load, parse
+from edition.document import RELEASE_SOURCE_BYTES, iter_sources, load, parse
 
 
 def _elements(document) -> list[etree._Element]:
@@ -105,3 +105,22 @@ def test_reference_problems_of_real_documents_are_the_citers(memo_path: Path, fr
         assert [str(d) for d in found] == [str(d) for d in load(file).citer.problems], file
     volume = load(frus_volume)
     assert volume.reference_problems() == [] and "citer" not in vars(volume)  # the volume's 4,000 paragraphs unnumbered
+
+
+def test_a_folder_gives_the_xml_files_rglob_finds_in_order_hidden_ones_left_out(tmp_path: Path) -> None:
+    root = tmp_path / "in"
+    for name in ("b.xml", "A.xml", "sub/c.xml", "sub/c.XML", "sub/.hidden/x.xml", ".hidden/y.xml", ".h.xml",
+                 "a dir.xml/inside.xml", "sub 2/z.xml", "notes.txt"):
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text("<TEI/>", encoding="utf-8")
+    (root / "to-a-file.xml").symlink_to(root / "b.xml")
+    (root / "to-nothing.xml").symlink_to(tmp_path / "missing.xml")
+    (root / "to-a-folder").symlink_to(root / "sub", target_is_directory=True)  # not followed, as rglob
+    depth = len(root.parts)
+    expected = [found for found in sorted(root.rglob("*.xml"), key=lambda found: found.parts)
+                if found.is_file() and not any(part.startswith(".") for part in found.parts[depth:])]
+    given = list(iter_sources([root]))
+    assert [path for _, path in given] == expected
+    assert [shown for shown, _ in given] == [str(path) for path in expected]
+    assert [path.relative_to(root).as_posix() for _, path in given] == [
+        "A.xml", "a dir.xml/inside.xml", "b.xml", "sub/c.xml", "sub 2/z.xml", "to-a-file.xml"]
