@@ -17,6 +17,7 @@ What exists only for speed (memory handed back after rendering) is :mod:`edition
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from collections.abc import Sequence
@@ -259,7 +260,10 @@ def _unchanged(run: _Run) -> bool:
         entries.append(entry)
     from edition.transforms.search import DIGEST, FOLDER
 
-    files, _, others = scan(run.out)
+    try:
+        files, _, others = scan(run.out)
+    except OSError:  # a folder that cannot be read: the build says what it cannot do
+        return False
     search = f"{run.folders.get('html', '')}/{FOLDER}/"
     present = {name for name in files if not name.startswith(search)} - {MARKER, MANIFEST, STAT_FILE}
     if others or present != expected:
@@ -275,7 +279,8 @@ def _unchanged(run: _Run) -> bool:
     report.inputs = report.reused = len(sources)
     report.units, report.files = edition.get("units", 0), edition.get("files", 0)
     if cache.signatures_changed():  # touched, not changed: the next build need not read them again
-        cache.write_signatures(run.out, cache.signatures)
+        with contextlib.suppress(OSError):  # not kept: the next build reads those files again
+            cache.write_signatures(run.out, cache.signatures)
     return True
 
 
