@@ -198,3 +198,39 @@ def test_an_altered_edition_or_other_inputs_are_built_again(change: str, sources
         assert kept[str(inputs[0])][1] == inputs[0].stat().st_mtime_ns
     else:
         assert out.stat().st_ino != folder  # built and swapped in
+
+
+def test_an_unchanged_rebuild_that_cannot_list_the_edition_or_keep_signatures_still_ends_well(
+        sources: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import edition.build
+    from edition.incremental import BuildCache
+
+    _settled(sources)
+    out = tmp_path / "out"
+    first = build([sources], out=out, formats=FORMATS, jobs=1)
+    folder = out.stat().st_ino
+
+    def unreadable(root: Path) -> None:
+        raise PermissionError(13, "Permission denied", str(root))
+
+    with monkeypatch.context() as patched:  # the edition cannot be listed: it is built again
+        patched.setattr(edition.build, "scan", unreadable)
+        again = build([sources], out=out, formats=FORMATS, jobs=1)
+    assert out.stat().st_ino != folder and again.reused == first.inputs
+    assert [str(d) for d in again.diagnostics] == [str(d) for d in first.diagnostics]
+    folder = out.stat().st_ino
+
+    def refused(self: BuildCache, folder: Path, paths: object) -> None:
+        raise OSError(30, "Read-only file system", str(folder))
+
+    touched = sorted(sources.glob("*.xml"))[0]
+    os.utime(touched, (time.time() - 30, time.time() - 30))
+    with monkeypatch.context() as patched:  # the new signature cannot be kept: read again next time
+        patched.setattr(BuildCache, "write_signatures", refused)
+        third = build([sources], out=out, formats=FORMATS, jobs=1)
+    assert out.stat().st_ino == folder and third.reused == first.inputs
+    kept = json.loads((out / STAT_FILE).read_text(encoding="utf-8"))
+    assert kept[str(touched)][1] != touched.stat().st_mtime_ns
+    fourth = build([sources], out=out, formats=FORMATS, jobs=1)  # now it can: kept
+    assert out.stat().st_ino == folder and fourth.reused == first.inputs
+    assert json.loads((out / STAT_FILE).read_text(encoding="utf-8"))[str(touched)][1] == touched.stat().st_mtime_ns
