@@ -151,8 +151,9 @@ class _Run:
     target: Folder = field(default=None)  # type: ignore[assignment]
     #: every file of the new edition, relative to it
     written: set[str] = field(default_factory=set)
-    #: every input, in order, as (shown path, path): what an unchanged rebuild compares
-    sources: list[list[str]] = field(default_factory=list)
+    #: every input, in order, as (shown path, path): listed once, for the unchanged rebuild's
+    #: check and the plan
+    sources: list[tuple[str, Path]] = field(default_factory=list)
     #: the edition's own files (index pages, assets, exports), relative to it
     own: set[str] = field(default_factory=set)
     #: findings about the edition as a whole, not about one input (E0604, W0615)
@@ -187,6 +188,7 @@ def _build(run: _Run) -> None:
     run.cache = BuildCache(run.out, toolkit_key(list(run.formats), dict(run.options.settings)),
                            reuse=run.incremental)
     run.previous = str(run.out) if (run.out / MARKER).is_file() else ""
+    run.sources = list(iter_sources(run.inputs))
     if run.previous and run.incremental and _unchanged(run):
         _sorted_findings(report)
         return
@@ -227,8 +229,13 @@ def _sorted_findings(report: BuildReport) -> None:
 def _edition_entry(run: _Run) -> dict[str, Any]:
     """What the manifest keeps of the build besides its inputs' entries: enough for the next
     build to know, without opening a page, that the edition is already what it would make."""
-    return {"inputs": run.sources, "own": sorted(run.own), "units": run.report.units, "files": run.report.files,
-            "findings": [finding.as_dict() for finding in run.findings]}
+    return {"inputs": _listed(run.sources), "own": sorted(run.own), "units": run.report.units,
+            "files": run.report.files, "findings": [finding.as_dict() for finding in run.findings]}
+
+
+def _listed(sources: list[tuple[str, Path]]) -> list[list[str]]:
+    """The inputs as the manifest keeps them (JSON: lists of strings)."""
+    return [[shown, str(path)] for shown, path in sources]
 
 
 def _unchanged(run: _Run) -> bool:
@@ -244,14 +251,13 @@ def _unchanged(run: _Run) -> bool:
     edition = cache.edition
     if edition is None or not cache.previous:
         return False
-    sources = [[shown, str(path)] for shown, path in iter_sources(run.inputs)]
-    if sources != edition.get("inputs"):
+    if _listed(run.sources) != edition.get("inputs"):
         return False
     expected: set[str] = set(edition.get("own", ()))
     entries: list[FileEntry] = []
-    for _, path in sources:
-        entry = cache.previous.get(path)
-        if entry is None or cache.digest(Path(path)) != entry.digest:
+    for _, path in run.sources:
+        entry = cache.previous.get(str(path))
+        if entry is None or cache.digest(path) != entry.digest:
             return False
         outputs = cache.outputs(entry, run.folders)
         if outputs is None:
@@ -276,7 +282,7 @@ def _unchanged(run: _Run) -> bool:
         report.diagnostics.extend(rename_warnings(FilePlan(**BuildCache.decode(entry.plan))))
         report.diagnostics.extend(diagnostic_from(found) for unit in entry.units for found in unit.diagnostics)
     report.diagnostics.extend(diagnostic_from(found) for found in edition.get("findings", ()))
-    report.inputs = report.reused = len(sources)
+    report.inputs = report.reused = len(run.sources)
     report.units, report.files = edition.get("units", 0), edition.get("files", 0)
     if cache.signatures_changed():  # touched, not changed: the next build need not read them again
         with contextlib.suppress(OSError):  # not kept: the next build reads those files again
@@ -292,9 +298,8 @@ def _plan(run: _Run, tree: Tree) -> _Planned:
     taken: set[str] = set()
     kept_bytes = 0
     spare_files = tree.files if tree.spare else None
-    for shown, path in iter_sources(run.inputs):
+    for shown, path in run.sources:
         report.inputs += 1
-        run.sources.append([shown, str(path)])
         digest = cache.digest(path) if cache.key else None
         entry = cache.reusable(str(path), digest, run.folders, spare_files)
         if entry is not None:
