@@ -32,7 +32,18 @@ from .incremental import MANIFEST, STAT_FILE, BuildCache, FileEntry, UnitEntry, 
 from .lock import OutputLock
 from .paths import shown_path
 from .plan import RESERVED, FilePlan, document_units, plan_file, rename_warnings
-from .render import CITE, EXPORTS, KEEP_PARSED_BYTES, LOADED, NOT_WRITERS, SLICE, Rendered, Task, forget_documents
+from .render import (
+    CITE,
+    EXPORTS,
+    KEEP_PARSED_BYTES,
+    LOADED,
+    NOT_WRITERS,
+    SLICE,
+    Rendered,
+    Task,
+    forget_documents,
+    heaviest_first,
+)
 from .render import prepare as prepare_render
 from .render import render as render_task
 from .series import series_pages
@@ -171,6 +182,8 @@ class _Planned:
     plans: list[FilePlan] = field(default_factory=list)
     counts: list[int] = field(default_factory=list)  # units to render (0: reused)
     digests: list[str | None] = field(default_factory=list)
+    #: the bytes of each file to render, by path (what the workers' schedule weighs)
+    sizes: dict[str, int] = field(default_factory=dict)
     reused: dict[int, FileEntry] = field(default_factory=dict)
     #: files parsed while planning that workers inherit parsed (volumes)
     documents: dict[str, Document] = field(default_factory=dict)
@@ -331,6 +344,7 @@ def _plan(run: _Run, tree: Tree) -> _Planned:
             decide(document)  # the stage's decisions, made once here: every worker inherits them
             planned.documents[plan.path] = document
             kept_bytes += document.size
+        planned.sizes[plan.path] = document.size
         del document
         _planned(planned, plan, len(plan.names), digest)
     return planned
@@ -344,9 +358,10 @@ def _planned(planned: _Planned, plan: FilePlan, count: int, digest: str | None) 
 
 def _render(run: _Run, planned: _Planned, temporary: Path) -> list[list[Outcome]]:
     """Render in workers, which write each unit's files into the temporary folder (file
-    contents do not depend on who writes them or when; results come back in task order, so
-    the records and the manifest are deterministic; a worker holds one slice's pages at a
-    time, not the edition's).  Then the files of reused inputs are taken over."""
+    contents do not depend on who writes them or when; the tasks are handed out heaviest first
+    and their results put back in input order, so the records and the manifest are
+    deterministic; a worker holds one slice's pages at a time, not the edition's).  Then the
+    files of reused inputs are taken over."""
     from .corpus import default_jobs, run_parallel
 
     tasks = [Task(plan, list(range(start, min(start + SLICE, count))), run.options, str(temporary), run.folders,
@@ -363,8 +378,13 @@ def _render(run: _Run, planned: _Planned, temporary: Path) -> list[list[Outcome]
     try:
         # no warm-up task in this process before the pool forks: what a render compiles
         # (writer tables, a document's indexes) is cheap, and both workers start at once
-        results = run_parallel(render_task, tasks, jobs=run.jobs or default_jobs(), label="building", warm_up=False)
-        for task, (rendered, problems) in zip(tasks, results, strict=False):
+        order = heaviest_first(tasks, planned.sizes)
+        results: list[Any] = [None] * len(tasks)
+        for position, result in zip(order, run_parallel(render_task, [tasks[position] for position in order],
+                                                        jobs=run.jobs or default_jobs(), label="building",
+                                                        warm_up=False), strict=False):
+            results[position] = result
+        for task, (rendered, problems) in zip(tasks, results, strict=True):  # in input order again
             run.report.diagnostics.extend(problems)
             outcomes[plan_index[id(task.plan)]].extend(_outcome(run, task.plan, item) for item in rendered)
     finally:

@@ -36,9 +36,9 @@ class ParsedFile:
     module-level table keyed by documents (a ``WeakKeyDictionary`` whose values refer to their
     document never lets it go: ``rules.facts`` once kept every document checked).  The names in use:
 
-    ``build.units``, ``build.breaks``, ``build.pages<suffix>``
-        a file's units, the page breaks printed between them, their links (:mod:`edition.plan`,
-        :mod:`edition.render`);
+    ``build.units``, ``build.breaks``, ``build.pages<suffix>``, ``build.shares``
+        a file's units, the page breaks printed between them, their links, each unit's share of
+        the elements (what the workers' schedule weighs) (:mod:`edition.plan`, :mod:`edition.render`);
     ``stage.decisions``
         the transform stage's decisions, by behaviour table (:mod:`edition.transforms.stage`);
     ``html.refs``, ``html.described``, ``html.header_titles``
