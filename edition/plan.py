@@ -141,13 +141,18 @@ def plan_file(document: Document, shown: str, path: Path, taken: set[str]) -> Fi
             used.add(name)
             names.append(name)
         chapters = []
+        # a chapter's title is the same for each of its documents: read once per chapter
+        titles: dict[etree._Element, str] = {}
         for unit in units:
             path_titles = []
             for ancestor in unit.iterancestors():
                 if ancestor.tag in DIVISIONS:
-                    head = ancestor.find(tei("head"))
-                    if head is not None and plain(head):
-                        path_titles.append(plain(head))
+                    title = titles.get(ancestor)
+                    if title is None:
+                        head = ancestor.find(tei("head"))
+                        title = titles[ancestor] = plain(head) if head is not None else ""
+                    if title:
+                        path_titles.append(title)
             chapters.append(list(reversed(path_titles)))
         text = document.root.find(tei("text"))
         volume_title = page_title(document, text if text is not None else document.root)
