@@ -9,7 +9,7 @@ def main() -> None:
     """``edition query EXPR PATH...`` and ``edition validate [--tei-all …] PATH...`` go the
     quick way (no click: see :mod:`edition.query_command`, :mod:`edition.validate_command`);
     every other command line through the click commands, a query's and a validation's ending
-    as the quick way's (no interpreter teardown)."""
+    as the quick way's, and a build's too (no interpreter teardown: :func:`edition.exits.leave`)."""
     from .query_command import plain_arguments
 
     arguments = plain_arguments(sys.argv[1:])
@@ -25,7 +25,7 @@ def main() -> None:
             validate_command.run_plain(*validation)
     from .cli import cli
 
-    if sys.argv[1:2] in (["query"], ["validate"]):  # the quick ending (edition.exits.leave_after)
+    if sys.argv[1:2] in (["query"], ["validate"], ["build"]):  # the quick ending (edition.exits.leave_after)
         from .exits import leave_after
 
         leave_after(cli)

@@ -65,3 +65,54 @@ def test_findings_are_written_a_block_at_a_time_as_the_same_lines() -> None:
     assert "\n".join(writes) == "\n".join(lines)
     echo_lines(writes.append, [])
     assert len(writes) == 3  # nothing to say: nothing written, not an empty line
+
+
+def _ours_still_running(mark: str) -> list[str]:
+    """Processes that inherited ``EDITION_TEST_MARK=mark``: what a command left running."""
+    found = []
+    for environ in Path("/proc").glob("[0-9]*/environ"):
+        try:
+            if f"EDITION_TEST_MARK={mark}".encode() in environ.read_bytes().split(b"\0"):
+                found.append(environ.parent.name)
+        except OSError:  # ended meanwhile, or not ours to read
+            continue
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="needs /proc to find the processes left")
+@pytest.mark.parametrize(("arguments", "code"), [
+    (["-f", "html", "-f", "text", "-f", "cite", "-f", "pdf"], 0),
+    (["-f", "html", "broken.xml"], 1),
+    (["-f", "no-such-writer"], 2),
+])
+def test_a_build_that_leaves_without_teardown_leaves_its_edition_whole_and_nothing_behind(
+        tmp_path: Path, memo_path: Path, arguments: list[str], code: int) -> None:
+    """``edition build`` ends as query and validate do (edition/__main__.py): its report, its exit
+    code, its edition swapped in, and no temporary folder, server or worker left behind."""
+    import os
+    import time
+    import uuid
+
+    (tmp_path / "broken.xml").write_text('<TEI xmlns="http://www.tei-c.org/ns/1.0"><text><body><p>open')
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    mark = uuid.uuid4().hex
+    env = {**os.environ, "TMPDIR": str(temporary), "EDITION_TEST_MARK": mark}
+    out = tmp_path / "site"
+    done = subprocess.run([sys.executable, "-P", "-m", "edition", "build", "--out", str(out), *arguments,
+                           str(memo_path)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == code, done.stdout + done.stderr
+    if code == 0:
+        assert "1 file built: 0 errors" in done.stdout + done.stderr
+        assert (out / ".edition-manifest.json").is_file() and list(out.glob("pdf/*.pdf"))
+        assert list(tmp_path.glob(".site.tmp-*")) == []  # the temporary edition swapped in, not left
+    elif code == 1:
+        assert "broken.xml:1:" in done.stdout + done.stderr
+    else:
+        assert "no-such-writer" in done.stderr and not out.exists()
+    for _ in range(50):  # a child that sees its parent gone ends within moments
+        if not _ours_still_running(mark):
+            break
+        time.sleep(0.1)
+    assert _ours_still_running(mark) == []
+    assert list(temporary.iterdir()) == []
