@@ -79,7 +79,7 @@ def heaviest_first(tasks: list[Task], sizes: dict[str, int]) -> list[int]:
     Why: a volume's back-of-book index is its last unit and its heaviest by far (a tenth of the
     FRUS volume's rendering); handed out last, one worker rendered it while the other sat idle.
     A task's weight is its source's bytes (``sizes``, by path); a file parsed before the pool
-    forks (:data:`LOADED`) shares its bytes among its units by their nodes.  The slices of any
+    forks (:data:`LOADED`) shares its bytes among its units by their elements.  The slices of any
     other file stay together and in order, so that a worker parses it once (:data:`_RECENT`).
     Stable: tasks of the same weight keep their order."""
     groups: dict[str, list[int]] = {}
