@@ -378,7 +378,10 @@ def _render(run: _Run, planned: _Planned, temporary: Path) -> list[list[Outcome]
     try:
         # no warm-up task in this process before the pool forks: what a render compiles
         # (writer tables, a document's indexes) is cheap, and both workers start at once
-        order = heaviest_first(tasks, planned.sizes)
+        from .cluster import active
+
+        # a cluster's workers parse each file themselves: its slices are kept together for them
+        order = heaviest_first(tasks, planned.sizes, {} if active() is not None else None)
         results: list[Any] = [None] * len(tasks)
         for position, result in zip(order, run_parallel(render_task, [tasks[position] for position in order],
                                                         jobs=run.jobs or default_jobs(), label="building",

@@ -11,6 +11,7 @@ file names, the writers' records and the diagnostics.  Each writer gets a
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -72,22 +73,23 @@ class Rendered:
     diagnostics: list[Diagnostic]
 
 
-def heaviest_first(tasks: list[Task], sizes: dict[str, int]) -> list[int]:
+def heaviest_first(tasks: list[Task], sizes: dict[str, int], parsed: Mapping[str, Document] | None = None) -> list[int]:
     """The order in which to hand ``tasks`` to the workers: the heaviest first (the longest
     processing time rule), so that the last tasks are small and the workers finish together.
 
     Why: a volume's back-of-book index is its last unit and its heaviest by far (a tenth of the
     FRUS volume's rendering); handed out last, one worker rendered it while the other sat idle.
-    A task's weight is its source's bytes (``sizes``, by path); a file parsed before the pool
-    forks (:data:`LOADED`) shares its bytes among its units by their elements.  The slices of any
-    other file stay together and in order, so that a worker parses it once (:data:`_RECENT`).
-    Stable: tasks of the same weight keep their order."""
+    A task's weight is its source's bytes (``sizes``, by path); a file the workers inherit
+    parsed (``parsed``, by default :data:`LOADED`: the pool forks after the plan) shares its bytes
+    among its units by their elements.  The slices of any other file stay together and in order,
+    so that a worker parses it once (:data:`_RECENT`): a cluster's workers, which inherit nothing,
+    are given ``parsed={}``.  Stable: tasks of the same weight keep their order."""
     groups: dict[str, list[int]] = {}
     weights: dict[str, float] = {}
     for position, task in enumerate(tasks):
         path = task.plan.path
         size = sizes.get(path, 0)
-        document = LOADED.get(path)
+        document = (LOADED if parsed is None else parsed).get(path)
         if document is None:
             key = path  # one group for all its slices
             weights[key] = size

@@ -44,6 +44,8 @@ def test_a_volume_parsed_before_the_fork_hands_out_its_back_of_book_index_first(
     # worker rendered it alone while the other waited
     index = next(position for position, unit in enumerate(units) if unit.get(XML_ID) == "index")
     assert index in tasks[order[0]].indices and order[0] == len(tasks) - 1
+    # a cluster's workers inherit nothing parsed: the volume's slices go in order, one parse a worker
+    assert heaviest_first(tasks, {plan.path: document.size}, parsed={}) == list(range(len(tasks)))
 
     def elements(task: Task) -> int:
         return sum(1 for number in task.indices for _ in units[number].iter(etree.Element))
@@ -72,7 +74,7 @@ def test_the_edition_does_not_depend_on_the_order_tasks_are_handed_out(frus_volu
     formats = ["html", "text", "cite"]
     heaviest = tmp_path / "heaviest"
     assert build([frus_volume], out=heaviest, formats=formats, jobs=2, incremental=False).exit_code == 0
-    monkeypatch.setattr(edition.build, "heaviest_first", lambda tasks, sizes: list(range(len(tasks)))[::-1])
+    monkeypatch.setattr(edition.build, "heaviest_first", lambda tasks, sizes, parsed: list(range(len(tasks)))[::-1])
     reversed_ = tmp_path / "reversed"
     assert build([frus_volume], out=reversed_, formats=formats, jobs=2, incremental=False).exit_code == 0
     assert _hashes(heaviest) == _hashes(reversed_)
