@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from folders import file_digests
 from lxml import html
 from wordorder import assert_in_order, output_words, tei_words
 
@@ -21,11 +21,6 @@ _BLOCKS = frozenset([
     "p", "div", "li", "dd", "dt", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "tr", "caption",
     "blockquote", "figure", "section", "article", "aside", "ol", "ul", "dl", "table", "br"
 ])
-
-
-def _hashes(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def visible_words(page_bytes: bytes, diplomatic: bool = False) -> list[str]:
@@ -130,14 +125,15 @@ def test_two_builds_are_byte_identical(tmp_path: Path, frus_excerpt: Path) -> No
         report = build([REPO / "tei", frus_excerpt], out=out, formats=["html", "text"], jobs=2)
         assert report.exit_code == 0
     # the search index too (Pagefind's own order is that of the folder and of seeded hash maps)
-    assert _hashes(first) == _hashes(second)
-    assert len(_hashes(first)) > 20 and any(name.startswith("html/pagefind/filter/") for name in _hashes(first))
+    digests = file_digests(first)
+    assert digests == file_digests(second)
+    assert len(digests) > 20 and any(name.startswith("html/pagefind/filter/") for name in digests)
 
 
 def test_a_failed_build_leaves_the_previous_edition_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     out = tmp_path / "edition"
     build([REPO / "tei"], out=out, formats=["html"], jobs=1)
-    before = _hashes(out)
+    before = file_digests(out)
     from edition.transforms.html import HtmlWriter
 
     def broken(self, records, options):  # a writer failing after every page was rendered
@@ -147,7 +143,7 @@ def test_a_failed_build_leaves_the_previous_edition_whole(tmp_path: Path, monkey
     with pytest.raises(Exception) as caught:  # a full build: an unchanged rebuild writes nothing
         build([REPO / "tei"], out=out, formats=["html"], jobs=1, incremental=False)
     assert "E0602" in str(caught.value)
-    assert _hashes(out) == before
+    assert file_digests(out) == before
     assert [p.name for p in tmp_path.iterdir()] == ["edition"]  # no temporary folder left behind
 
 

@@ -4,8 +4,11 @@ command's, and a thread that is not a daemon is waited for, as an ordinary exit 
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -89,10 +92,6 @@ def test_a_build_that_leaves_without_teardown_leaves_its_edition_whole_and_nothi
         tmp_path: Path, memo_path: Path, arguments: list[str], code: int) -> None:
     """``edition build`` ends as query and validate do (edition/__main__.py): its report, its exit
     code, its edition swapped in, and no temporary folder, server or worker left behind."""
-    import os
-    import time
-    import uuid
-
     (tmp_path / "broken.xml").write_text('<TEI xmlns="http://www.tei-c.org/ns/1.0"><text><body><p>open')
     temporary = tmp_path / "tmp"
     temporary.mkdir()

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from folders import file_digests
 from lxml import html
 
 from edition.cli import cli
@@ -121,11 +122,6 @@ def problems_in_page(data: bytes, name: str) -> list[str]:
     return found
 
 
-def _tree_hashes(folder: Path) -> dict[str, str]:
-    return {str(path.relative_to(folder)): hashlib.sha256(path.read_bytes()).hexdigest()
-            for path in sorted(folder.rglob("*")) if path.is_file()}
-
-
 def _invoke(*args: str) -> tuple[int, str]:
     result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
     return result.exit_code, result.output
@@ -193,13 +189,13 @@ def test_out_refuses_sources_schema_and_repository(place: str) -> None:
     with pytest.raises(EditionUsageError) as caught:
         check_out(target, [REPO / "tei"])
     assert caught.value.diagnostic.code == "E0601"
-    before = _tree_hashes(target) if place != "." else None
+    before = file_digests(target) if place != "." else None
     for shown in (str(target), os.path.relpath(target)):
         code, output = _invoke("build", "--out", shown, str(REPO / "tei"))
         assert code == 2, output
         assert "E0601" in output and "Traceback" not in output
     if before is not None:
-        assert _tree_hashes(target) == before
+        assert file_digests(target) == before
     # nothing of a build appeared in or beside it (the repository root is shared with
     # colleagues at work, so its listing as a whole is not compared)
     assert not (target / ".edition-build").exists()
@@ -257,7 +253,7 @@ def test_sigkill_leaves_the_previous_build_whole(tmp_path: Path) -> None:
                            env=env, cwd=tmp_path)
     duration = time.perf_counter() - started
     assert first.returncode in (0, 1), first.stderr
-    previous = _tree_hashes(out)
+    previous = file_digests(out)
     assert previous, f"the first build of {what} wrote nothing"
     # Kill at moments spread over a whole build, from start-up to the final swap.
     moments = [duration * fraction for fraction in (0.1, 0.4, 0.7, 0.9, 0.98)]
@@ -269,7 +265,7 @@ def test_sigkill_leaves_the_previous_build_whole(tmp_path: Path) -> None:
         # the whole group: the build and its workers die at the same instant
         os.killpg(child.pid, signal.SIGKILL)
         child.wait(timeout=60)
-        now = _tree_hashes(out)
+        now = file_digests(out)
         if child.returncode == 0:
             survived += 1  # finished before the kill: a whole new (identical) build
         assert now == previous, f"after a kill at {moment:.2f} s the edition is not the previous one"
@@ -279,7 +275,7 @@ def test_sigkill_leaves_the_previous_build_whole(tmp_path: Path) -> None:
     last = subprocess.run(_build_command(inputs, out), capture_output=True, text=True, timeout=600,
                           env=env, cwd=tmp_path)
     assert last.returncode in (0, 1), last.stderr
-    assert _tree_hashes(out) == previous
+    assert file_digests(out) == previous
     # the replaced edition is kept as the spare the next build is patched into (edition.swap)
     assert sorted(p.name for p in out.parent.iterdir()) == [".edition.spare", "edition"], \
         "stale temporary folders remain"

@@ -10,7 +10,6 @@ forged by the values they carry.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import signal
 import subprocess
@@ -22,6 +21,7 @@ from pathlib import Path
 import bibtexparser
 import pytest
 import rispy
+from folders import file_digests
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -39,11 +39,6 @@ def tei(body: str, title: str = "A document", header_extra: str = "", title_stmt
             f'<date when="2020">2020</date>{header_extra}</publicationStmt>'
             f'<sourceDesc><p>Born digital.</p></sourceDesc></fileDesc></teiHeader>'
             f'<text><body>{body}</body></text></TEI>')
-
-
-def tree_hashes(folder: Path) -> dict[str, str]:
-    return {str(path.relative_to(folder)): hashlib.sha256(path.read_bytes()).hexdigest()
-            for path in sorted(folder.rglob("*")) if path.is_file()}
 
 
 def listing(folder: Path) -> set[str]:
@@ -300,7 +295,7 @@ def test_signals_stop_the_build_cleanly(tmp_path: Path, number: int, code: int, 
     sources = _corpus(tmp_path / "src", 30)
     out = tmp_path / "out"
     assert build([sources], out=out, formats=["text"], jobs=1).exit_code == 0
-    previous = tree_hashes(out)
+    previous = file_digests(out)
     child = _start_slow_build(sources, out)
     if whole_group:
         os.killpg(child.pid, number)
@@ -310,14 +305,14 @@ def test_signals_stop_the_build_cleanly(tmp_path: Path, number: int, code: int, 
     assert child.returncode == code, stderr
     assert "Traceback" not in stderr and "Traceback" not in stdout, stderr
     _no_leftovers(child, out)
-    assert tree_hashes(out) == previous
+    assert file_digests(out) == previous
 
 
 def test_workers_die_with_a_killed_build_and_the_next_run_cleans_up(tmp_path: Path) -> None:
     sources = _corpus(tmp_path / "src", 30)
     out = tmp_path / "out"
     assert build([sources], out=out, formats=["text"], jobs=1).exit_code == 0
-    previous = tree_hashes(out)
+    previous = file_digests(out)
     child = _start_slow_build(sources, out)
     os.kill(child.pid, signal.SIGKILL)  # the main process only: its workers are orphaned
     child.communicate(timeout=60)
@@ -325,7 +320,7 @@ def test_workers_die_with_a_killed_build_and_the_next_run_cleans_up(tmp_path: Pa
     while _group(child.pid) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert _group(child.pid) == [], "workers outlived the killed build"
-    assert tree_hashes(out) == previous
+    assert file_digests(out) == previous
     assert list(out.parent.glob(f".{out.name}.tmp-*")), "expected the killed build's temporary folder"
     assert build([sources], out=out, formats=["text"], jobs=1).exit_code == 0
     assert not list(out.parent.glob(f".{out.name}.tmp-*")) and not _print_temporaries(child.pid)
@@ -370,18 +365,18 @@ def test_an_edition_is_kept_by_empty_inputs_and_usage_errors(tmp_path: Path) -> 
     sources = _corpus(tmp_path / "src", 2)
     out = tmp_path / "out"
     assert edition("build", "-f", "text", "-f", "cite", "--out", str(out), str(sources)).returncode == 0
-    previous = tree_hashes(out)
+    previous = file_digests(out)
     empty = tmp_path / "empty"
     empty.mkdir()
     (empty / "notes.txt").write_text("no TEI here")
     result = edition("build", "-f", "text", "-f", "cite", "--out", str(out), str(empty))
     assert result.returncode == 1 and "E0602" in result.stdout, result.stdout + result.stderr
-    assert tree_hashes(out) == previous
+    assert file_digests(out) == previous
     result = edition("build", "-f", "pdf", "--pdf-variant", "pdf/x", "--out", str(out), str(sources))
     assert result.returncode == 2 and "E0901" in result.stderr and "Traceback" not in result.stderr
-    assert tree_hashes(out) == previous
+    assert file_digests(out) == previous
     result = edition("build", "-f", "nonesuch", "--out", str(out), str(sources))
-    assert result.returncode == 2 and tree_hashes(out) == previous
+    assert result.returncode == 2 and file_digests(out) == previous
 
 
 def test_a_symlinked_output_stays_a_link_to_the_new_edition(tmp_path: Path) -> None:

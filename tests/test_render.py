@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import pytest
+from folders import file_digests
 from lxml import etree
 
 import edition.build
@@ -22,11 +22,6 @@ def _tasks(plan: FilePlan, count: int) -> list[Task]:
     options = BuildOptions(formats=("html",))
     return [Task(plan, list(range(start, min(start + SLICE, count))), options)
             for start in range(0, count, SLICE)]
-
-
-def _hashes(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def test_a_volume_parsed_before_the_fork_hands_out_its_back_of_book_index_first(frus_volume: Path) -> None:
@@ -77,5 +72,5 @@ def test_the_edition_does_not_depend_on_the_order_tasks_are_handed_out(frus_volu
     monkeypatch.setattr(edition.build, "heaviest_first", lambda tasks, sizes, parsed: list(range(len(tasks)))[::-1])
     reversed_ = tmp_path / "reversed"
     assert build([frus_volume], out=reversed_, formats=formats, jobs=2, incremental=False).exit_code == 0
-    assert _hashes(heaviest) == _hashes(reversed_)
-    assert len(_hashes(heaviest)) > 2500
+    assert file_digests(heaviest) == file_digests(reversed_)
+    assert len(file_digests(heaviest)) > 2500

@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 from conftest import MEMO
+from folders import file_digests
 from lxml import html
 
 from edition.build import build
@@ -17,9 +18,7 @@ from edition.transforms.search import index_site
 
 
 def _index(out: Path) -> dict[str, str]:
-    folder = out / "html" / "pagefind"
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return file_digests(out / "html" / "pagefind")
 
 
 def test_the_build_indexes_the_documents_and_reuses_an_unchanged_index(tmp_path: Path) -> None:
