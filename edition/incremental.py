@@ -73,17 +73,68 @@ def _decode(value: Any) -> Any:
 
 def toolkit_key(formats: list[str], options: dict[str, Any]) -> str | None:
     """Hash of the code that renders, the outputs and their options (None: not cacheable)."""
-    digest = hashlib.sha256()
-    for root in resources.package_roots():
-        for path in sorted(root.rglob("*")):
-            if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
-                digest.update(str(path.relative_to(root)).encode())
-                digest.update(path.read_bytes())
+    digest = hashlib.sha256(code_digest().encode())
     try:
         digest.update(json.dumps([formats, _encode(options)], sort_keys=True).encode())
     except TypeError:
         return None
     return digest.hexdigest()
+
+
+def _package_files() -> list[tuple[str, str]]:
+    """(path relative to its package root, path) of every file of the installed toolkit but compiled code."""
+    found: list[tuple[str, str]] = []
+    for root in resources.package_roots():
+        base = str(root)
+        for folder, folders, names in os.walk(base):
+            folders[:] = [name for name in folders if name != "__pycache__"]
+            for name in names:
+                if not name.endswith(".pyc"):
+                    path = os.path.join(folder, name)
+                    found.append((os.path.relpath(path, base), path))
+    found.sort()
+    return found
+
+
+def code_digest() -> str:
+    """SHA-256 of the toolkit's files, their paths and bytes: any change to the code rebuilds everything.
+
+    They are 8 MB (the TEI P5 schemas most of it), whose reading was 13-30 ms of every build, so
+    the digest is kept in the user's cache (:mod:`edition.cache`) under the files' signatures (path,
+    size, modification time, inode, device), as the build trusts its inputs' signatures
+    (:meth:`BuildCache.digest`). A file modified in the last two seconds may still change within
+    the same time tick: then nothing is kept, and the next build reads them all again."""
+    from . import cache
+
+    files = _package_files()
+    signatures = hashlib.sha256()
+    now, settled = time.time(), True
+    for relative, path in files:
+        try:
+            info = os.stat(path)
+        except OSError:
+            settled = False
+            continue
+        settled = settled and now - info.st_mtime >= _RACY_SECONDS
+        signatures.update(f"{relative}\0{info.st_size}\0{info.st_mtime_ns}\0{info.st_ino}\0{info.st_dev}\n"
+                          .encode("utf-8", errors="surrogateescape"))
+    name = signatures.hexdigest()
+    if settled:
+        stored = cache.read("toolkit", name)
+        if stored is not None and len(stored) == 64:
+            return stored.decode("ascii")
+    digest = hashlib.sha256()
+    for relative, path in files:
+        digest.update(relative.encode("utf-8", errors="surrogateescape"))
+        try:
+            with open(path, "rb") as stream:
+                digest.update(stream.read())
+        except OSError:
+            digest.update(b"\0unreadable")
+    found = digest.hexdigest()
+    if settled:
+        cache.write("toolkit", name, found.encode("ascii"))
+    return found
 
 
 def file_digest(path: Path) -> str | None:

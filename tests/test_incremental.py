@@ -234,3 +234,60 @@ def test_an_unchanged_rebuild_that_cannot_list_the_edition_or_keep_signatures_st
     fourth = build([sources], out=out, formats=FORMATS, jobs=1)  # now it can: kept
     assert out.stat().st_ino == folder and fourth.reused == first.inputs
     assert json.loads((out / STAT_FILE).read_text(encoding="utf-8"))[str(touched)][1] == touched.stat().st_mtime_ns
+
+
+def _code_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A stand-in for the installed toolkit, its files dated a minute ago (settled), with a cache of its own."""
+    from edition import resources
+
+    code = tmp_path / "code"
+    (code / "__pycache__").mkdir(parents=True)
+    (code / "module.py").write_text("A = 1\n")
+    (code / "data.xml").write_bytes((REPO / "tei" / "frus1958-60v19-d300.xml").read_bytes())
+    (code / "__pycache__" / "module.cpython-311.pyc").write_bytes(b"compiled")
+    past = time.time() - 60
+    for path in code.rglob("*"):
+        os.utime(path, (past, past))
+    monkeypatch.setattr(resources, "package_roots", lambda: [code])
+    monkeypatch.setenv("EDITION_CACHE", str(tmp_path / "cache"))
+    return code
+
+
+def test_the_code_digest_is_the_files_and_is_kept_under_their_signatures(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    import hashlib
+
+    from edition.incremental import code_digest
+
+    code = _code_folder(tmp_path, monkeypatch)
+    expected = hashlib.sha256()
+    for name in ("data.xml", "module.py"):  # sorted, compiled code left out
+        expected.update(name.encode())
+        expected.update((code / name).read_bytes())
+    assert code_digest() == expected.hexdigest()
+    kept = list((tmp_path / "cache").rglob("toolkit/*"))
+    assert len(kept) == 1 and kept[0].read_bytes().endswith(expected.hexdigest().encode())
+
+    # the next build takes it from the cache without reading the files: bytes changed behind the
+    # same signature (size, time to the nanosecond, inode) are not seen, as with the inputs' signatures
+    data = code / "data.xml"
+    info = data.stat()
+    with open(data, "r+b") as stream:
+        stream.write(b"<!--")
+    os.utime(data, ns=(info.st_atime_ns, info.st_mtime_ns))
+    assert code_digest() == expected.hexdigest()
+
+
+def test_a_changed_file_of_the_code_changes_the_digest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from edition.incremental import code_digest
+
+    code = _code_folder(tmp_path, monkeypatch)
+    before = code_digest()
+    (code / "module.py").write_text("A = 2\n")  # same size, new time: a new signature
+    past = time.time() - 30
+    os.utime(code / "module.py", (past, past))
+    changed = code_digest()
+    assert changed != before
+    (code / "module.py").write_text("A = 1\n")  # back to the first bytes, just now: read, not kept
+    assert code_digest() == before
+    assert len(list((tmp_path / "cache").rglob("toolkit/*"))) == 2
