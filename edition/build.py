@@ -370,25 +370,31 @@ def _render(run: _Run, planned: _Planned, temporary: Path) -> list[list[Outcome]
     LOADED.update(planned.documents)  # before the pool forks: workers inherit them parsed
     planned.documents.clear()
     prepare_render(planned.plans, run.options)  # their page links too, and the modules every task imports
-    if tasks:  # what workers write is not known here: taken as added or replaced
+    from .cluster import active
+
+    # Each task says where it added or replaced a file, and a page found already right in the
+    # spare edition leaves its search index valid.  Not on a cluster: Dask runs a task again
+    # when its worker died, and what the second run finds written is no proof of the spare's bytes.
+    reported = active() is None
+    if tasks and not reported:
         run.target.touched.update([*run.folders.values(), CITE])
     outcomes: list[list[Outcome]] = [[] for _ in planned.plans]
     plan_index = {id(plan): position for position, plan in enumerate(planned.plans)}
     run.target.write(MARKER, b"This folder is written by `edition build` and replaced as a whole.\n")
     try:
         # no warm-up task in this process before the pool forks: what a render compiles
-        # (writer tables, a document's indexes) is cheap, and both workers start at once
-        from .cluster import active
-
+        # (writer tables, a document's indexes) is cheap, and both workers start at once;
         # a cluster's workers parse each file themselves: its slices are kept together for them
-        order = heaviest_first(tasks, planned.sizes, {} if active() is not None else None)
+        order = heaviest_first(tasks, planned.sizes, None if reported else {})
         results: list[Any] = [None] * len(tasks)
         for position, result in zip(order, run_parallel(render_task, [tasks[position] for position in order],
                                                         jobs=run.jobs or default_jobs(), label="building",
                                                         warm_up=False), strict=False):
             results[position] = result
-        for task, (rendered, problems) in zip(tasks, results, strict=True):  # in input order again
+        for task, (rendered, problems, touched) in zip(tasks, results, strict=True):  # in input order again
             run.report.diagnostics.extend(problems)
+            if reported:
+                run.target.touched.update(touched)
             outcomes[plan_index[id(task.plan)]].extend(_outcome(run, task.plan, item) for item in rendered)
     finally:
         forget_documents()

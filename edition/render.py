@@ -14,7 +14,7 @@ import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from lxml import etree
 
@@ -71,6 +71,17 @@ class Rendered:
     outputs: dict[str, tuple[list[str], Any, list[Diagnostic]]]
     cite: list[str]
     diagnostics: list[Diagnostic]
+
+
+class Done(NamedTuple):
+    """What a task gives back."""
+
+    rendered: list[Rendered]
+    #: Findings about the file as a whole (it could not be read or parsed).
+    diagnostics: list[Diagnostic]
+    #: The top folders (``html``, ``cite``, …) where the task added or replaced a file: the
+    #: build makes the search index again only when a page changed (``edition.build``).
+    touched: frozenset[str]
 
 
 def heaviest_first(tasks: list[Task], sizes: dict[str, int], parsed: Mapping[str, Document] | None = None) -> list[int]:
@@ -203,7 +214,7 @@ class _Pages:
     breaks: list[list[etree._Element]] | None
 
 
-def render(task: Task) -> tuple[list[Rendered], list[Diagnostic]]:
+def render(task: Task) -> Done:
     """Render some units of one file with every chosen writer (runs in a worker)."""
     from edition.transforms.engine import get_writer
 
@@ -211,7 +222,7 @@ def render(task: Task) -> tuple[list[Rendered], list[Diagnostic]]:
     try:
         document = _document_for(plan)
     except EditionError as error:
-        return [], [error.diagnostic]
+        return Done([], [error.diagnostic], frozenset())
     units, is_volume = document_units(document)
     writers = {name: get_writer(name)() for name in task.options.formats if name not in NOT_WRITERS}
     suffixes = _suffixes(task.options)
@@ -230,7 +241,7 @@ def render(task: Task) -> tuple[list[Rendered], list[Diagnostic]]:
         for relative, data in files:
             target.write(relative, data)
         out.append(rendered)
-    return out, []
+    return Done(out, [], frozenset(target.touched))
 
 
 def _render_unit(pages: _Pages, index: int) -> tuple[Rendered, list[tuple[str, bytes]]]:

@@ -81,3 +81,34 @@ def test_the_same_pages_written_in_any_order_give_the_same_index(tmp_path: Path,
     persons = next(values for path in filters
                    if (values := decode(gzip.decompress(path.read_bytes()), len(SIGNATURE))[0])[0] == "person")[1]
     assert len(persons) > 5 and [value for value, _ in persons] == sorted(value for value, _ in persons)
+
+
+def test_a_rebuild_of_the_same_pages_keeps_the_index_unread_and_a_changed_page_is_indexed(
+        tmp_path: Path, monkeypatch) -> None:
+    from edition.transforms import search
+
+    looked: list[Path] = []
+    real = search.index_site
+    # counted, not replaced: each call still makes or checks the index
+    monkeypatch.setattr(search, "index_site", lambda folder, *rest: looked.append(folder) or real(folder, *rest))
+    source = tmp_path / "memo.xml"
+    shutil.copyfile(MEMO, source)
+    out = tmp_path / "edition"
+    for _ in range(3):
+        assert build([source], out=out, formats=["html"], incremental=False).exit_code == 0
+    # the first build makes the index, the second checks the pages against the edition it replaces;
+    # the third is assembled in the first's folder (the spare), where the workers find every page
+    # already right: nothing to read again
+    assert len(looked) == 2
+    first = _index(out)
+
+    text = source.read_text(encoding="utf-8")
+    assert text.count("critical strains") == 1
+    source.write_text(text.replace("critical strains", "grave strains"), encoding="utf-8")
+    assert build([source], out=out, formats=["html"], incremental=False).exit_code == 0
+    assert len(looked) == 3  # a worker replaced a page of the spare: the index is made again
+    assert _index(out) != first
+    again = tmp_path / "again"
+    shutil.copytree(out / "html", again, ignore=shutil.ignore_patterns("pagefind"))
+    assert index_site(again) is None
+    assert file_digests(again / "pagefind") == _index(out)  # the index of the new pages, from scratch
