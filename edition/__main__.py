@@ -25,6 +25,15 @@ def main() -> None:
             validate_command.run_plain(*validation)
     from .cli import cli
 
+    if sys.argv[1:2] == ["build"]:
+        import gc
+
+        from . import build  # noqa: F401  (the modules a build runs, imported before the freeze)
+
+        # The process ends with its build, so what exists by now (modules, functions, tables) is
+        # never garbage: frozen, the cycle collector does not walk it again, neither here after
+        # rendering nor in the workers, which no longer write to those objects' pages and copy them.
+        gc.freeze()
     if sys.argv[1:2] in (["query"], ["validate"], ["build"]):  # the quick ending (edition.exits.leave_after)
         from .exits import leave_after
 
