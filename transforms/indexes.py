@@ -71,6 +71,7 @@ def index_pages(records: list[dict[str, Any]]) -> tuple[dict[str, tuple[str, str
     singles = {key for record in records if not record.get("volume") for key, _ in record.get("mentions", [])}
     pages: dict[str, tuple[str, str]] = {}
     overview: list[tuple[str, str, int]] = []
+    shown: dict[int, str] = {}  # by id(): the records outlive this call, so no id is reused in it
     for kind, (stem, title) in INDEX_KINDS.items():
         chosen = sorted(((entry[1].casefold(), key, entry) for key, entry in entries.items()
                          if entry[0] == kind and (key in identified or key in found)))
@@ -87,7 +88,7 @@ def index_pages(records: list[dict[str, Any]]) -> tuple[dict[str, tuple[str, str
                 initial = file[len(stem) + 1:-5]
                 heading = f"{title}: {'other' if initial == 'other' else initial.upper()}"
                 pages[file] = (heading, f'<main id="main" tabindex="-1"><h1>{_escape(heading)}</h1>{nav}'
-                                        f'{_entries(by_page[file], identified, found)}</main>')
+                                        f'{_entries(by_page[file], identified, found, shown)}</main>')
             rows = [item for item in chosen if item[1] in singles]
             extra = ""
             if rows:
@@ -99,7 +100,7 @@ def index_pages(records: list[dict[str, Any]]) -> tuple[dict[str, tuple[str, str
                                             f'{nav}{extra}</main>')
         else:
             pages[f"{stem}.html"] = (title, f'<main id="main" tabindex="-1"><h1>{_escape(title)}</h1>'
-                                            f'{_entries(chosen, identified, found)}</main>')
+                                            f'{_entries(chosen, identified, found, shown)}</main>')
     return pages, overview
 
 
@@ -124,15 +125,15 @@ def _letter_nav(files: list[str], kind: str) -> str:
 
 
 def _entries(chosen: list[tuple[str, str, list[str]]], identified: set[str],
-             found: dict[str, dict[str, list[Any]]]) -> str:
+             found: dict[str, dict[str, list[Any]]], shown: dict[int, str]) -> str:
     known = [item for item in chosen if item[1] in identified]
     unknown = [item for item in chosen if item[1] not in identified]
     parts: list[str] = []
     if known:
-        rows = "".join(_entry(key, entry, found.get(key, {})) for _, key, entry in known)
+        rows = "".join(_entry(key, entry, found.get(key, {}), shown) for _, key, entry in known)
         parts.append(f'<ul class="entries">{rows}</ul>')
     if unknown:
-        rows = "".join(_entry(key, entry, found.get(key, {})) for _, key, entry in unknown)
+        rows = "".join(_entry(key, entry, found.get(key, {}), shown) for _, key, entry in unknown)
         parts.append('<section class="unidentified" aria-labelledby="unidentified-title">'
                      '<h2 id="unidentified-title">Names not identified</h2>'
                      '<p>These names are not tied to an entry of the edition\'s lists: the same printed name '
@@ -143,7 +144,9 @@ def _entries(chosen: list[tuple[str, str, list[str]]], identified: set[str],
     return "".join(parts)
 
 
-def _entry(key: str, entry: list[str], pages: dict[str, list[Any]]) -> str:
+def _entry(key: str, entry: list[str], pages: dict[str, list[Any]], shown: dict[int, str]) -> str:
+    """One entry with its mentions; ``shown``: each record's short title and date as HTML, made
+    once per record (a volume's 400 documents hold 4,500 mentions)."""
     description = f' <span class="identification">{_escape(entry[2])}</span>' if entry[2] else ""
     listed: list[str] = []
     mentions: list[str] = []
@@ -153,8 +156,10 @@ def _entry(key: str, entry: list[str], pages: dict[str, list[Any]]) -> str:
             listed.append(f'<a class="listed" href="{_attribute(href)}">{_escape(record["title"])}</a>')
             continue
         times = f' <span class="count">({count} mentions)</span>' if count > 1 else ""
-        mentions.append(f'<li><a href="{_attribute(href)}">{_escape(_short(record["title"]))}</a>'
-                        f'{date_html(record)}{times}</li>')
+        title_and_date = shown.get(id(record))
+        if title_and_date is None:
+            title_and_date = shown[id(record)] = f'{_escape(_short(record["title"]))}</a>{date_html(record)}'
+        mentions.append(f'<li><a href="{_attribute(href)}">{title_and_date}{times}</li>')
     listed_html = f' <span class="listed-in">Listed in: {", ".join(listed)}.</span>' if listed else ""
     if mentions:
         mention_html = f'<ul class="mentions">{"".join(mentions)}</ul>'
