@@ -42,6 +42,17 @@ class Document(ParsedFile):
         from .refs import Citer
         return Citer(self)
 
+    def release(self) -> None:
+        """After its last use: drop what was built from this file and refers back to it (its
+        Citer, whose units also refer to each other, and :attr:`cache`, where the stage's decisions
+        are), so that letting go of the Document frees its tree at once.  Otherwise only the cycle
+        collector frees it: a full collection, 0.02-0.03 s at the end of a FRUS volume's build.
+        Anything asked of it afterwards is built again."""
+        citer = vars(self).pop("citer", None)
+        if citer is not None:
+            citer.release()
+        self.cache.clear()
+
     def fallback_refs(self) -> FallbackRefs | None:
         """:meth:`ref_of`'s answers found for the nodes asked about, without numbering every
         unit (:class:`~edition.refs.FallbackRefs`), where they are sure to be the Citer's;

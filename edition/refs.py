@@ -192,6 +192,12 @@ class Citer:
             for position, paragraph in enumerate(numbered_paragraphs(body, divisions), start=1):
                 self._add(f"p{position}", paragraph, "paragraph", None)
 
+    def release(self) -> None:
+        """Break the units' cycles (a unit lists its children, which point back to it), for
+        :meth:`edition.document.Document.release`."""
+        for unit in self.units:
+            unit.children = []
+
     # -- lookup -------------------------------------------------------------
     def top_units(self) -> list[etree._Element]:
         return [u.element for u in self.units if u.parent is None]

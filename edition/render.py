@@ -124,7 +124,10 @@ def _shares(document: Document) -> list[float]:
 
 
 def forget_documents() -> None:
-    """Let go of the parsed files once the pages are rendered."""
+    """Let go of the parsed files once the pages are rendered: their trees are freed now
+    (:meth:`Document.release`), not at the cycle collector's next full run."""
+    for document in {id(document): document for document in (*LOADED.values(), *_RECENT.values())}.values():
+        document.release()
     LOADED.clear()
     _RECENT.clear()
 

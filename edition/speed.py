@@ -23,14 +23,13 @@ for it (``bench/``):
   into each element it hands to Python, and a page written after the fork is copied first.
   The findings are the same, in the same order; a child that fails is replaced by the work
   done here.
-* :func:`give_back_memory`: a collection of the Document ↔ Citer reference cycles and
-  glibc's ``malloc_trim`` once a build's pages are rendered, so that the parsed volume's
-  C heap (20 MiB) goes back to the system before the index pages and the manifest.
+* :func:`give_back_memory`: glibc's ``malloc_trim`` once a build's pages are rendered and its
+  parsed files released, so that the parsed volume's C heap (20 MiB) goes back to the system
+  before the index pages and the manifest.
 """
 
 from __future__ import annotations
 
-import gc
 import os
 import pickle
 import signal
@@ -128,14 +127,13 @@ def in_child(work: Callable[[], T]) -> Callable[[], T]:
 
 
 def give_back_memory() -> None:
-    """Collect reference cycles now and return the C heap's free pages to the system.
+    """Return the C heap's free pages to the system.
 
-    A Document and its Citer refer to each other, so a parsed volume waits for the cycle
-    collector; and Python's small objects live in arenas of their own, so what libxml2 freed
-    would otherwise stay resident, unused, under everything made afterwards."""
+    Python's small objects live in arenas of their own, so what libxml2 freed (a parsed volume,
+    let go of by :meth:`edition.document.Document.release`, without waiting for the cycle
+    collector) would otherwise stay resident, unused, under everything made afterwards."""
     import ctypes  # here: validation never needs it (2-3 ms to import)
 
-    gc.collect()
     try:
         trim = ctypes.CDLL(None).malloc_trim
     except (OSError, AttributeError):  # not glibc

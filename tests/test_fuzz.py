@@ -217,8 +217,8 @@ def exercise(name: str, data: bytes) -> None:
         STATS["build-refused"] += 1
     if STATS["cases"] % 250 == 0:
         _write_numbers()
-    # The build collects cycles (speed.give_back_memory), and a full collection walks every
-    # object alive: hypothesis's record of the examples grows with each case, so that after
+    # A full collection (the collector's own, as objects pile up) walks every object
+    # alive: hypothesis's record of the examples grows with each case, so that after
     # a few hundred cases the collector's walks were most of a case's time.  What this case
     # left is collected here (only objects made since the last freeze are walked) and what
     # survives it, hypothesis's state, is set aside from later collections.  What was set

@@ -74,3 +74,34 @@ def test_the_edition_does_not_depend_on_the_order_tasks_are_handed_out(frus_volu
     assert build([frus_volume], out=reversed_, formats=formats, jobs=2, incremental=False).exit_code == 0
     assert file_digests(heaviest) == file_digests(reversed_)
     assert len(file_digests(heaviest)) > 2500
+
+
+def test_a_forgotten_file_is_freed_at_once_without_the_cycle_collector(frus_excerpt: Path, tmp_path: Path) -> None:
+    import gc
+    import weakref
+
+    from edition.refs import CiteUnit
+    from edition.render import render
+    from edition.transforms.contract import BuildOptions
+
+    gc.collect()  # what earlier tests left
+    document = load(frus_excerpt)
+    count = len(document_units(document)[0])
+    plan = plan_file(document, frus_excerpt.name, frus_excerpt, set())
+    options = BuildOptions(formats=("cite", "html", "text"))
+    tasks = [Task(plan, list(range(count)), options, str(tmp_path), {"html": "html", "text": "text"})]
+    LOADED[plan.path] = document
+    heaviest_first(tasks, {plan.path: document.size})
+    done = render(tasks[0])  # what a worker builds on it: references, the stage's decisions, page links
+    assert len(done.rendered) == count and done.touched == {"cite", "html", "text"}
+    assert "citer" in vars(document) and document.cache
+    freed = weakref.ref(document)
+    del document
+    gc.disable()
+    try:
+        forget_documents()
+        assert freed() is None
+        # the units held the tree's elements, in cycles of their own
+        assert not [unit for unit in gc.get_objects() if isinstance(unit, CiteUnit)]
+    finally:
+        gc.enable()
