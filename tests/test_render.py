@@ -96,12 +96,14 @@ def test_a_forgotten_file_is_freed_at_once_without_the_cycle_collector(frus_exce
     assert len(done.rendered) == count and done.touched == {"cite", "html", "text"}
     assert "citer" in vars(document) and document.cache
     freed = weakref.ref(document)
+    # the units hold the tree's elements, in cycles of their own
+    units = [weakref.ref(unit) for unit in document.citer.units]
+    assert len(units) > count and all(isinstance(unit(), CiteUnit) for unit in units)
     del document
     gc.disable()
     try:
         forget_documents()
         assert freed() is None
-        # the units held the tree's elements, in cycles of their own
-        assert not [unit for unit in gc.get_objects() if isinstance(unit, CiteUnit)]
+        assert not [unit for unit in units if unit() is not None]
     finally:
         gc.enable()
