@@ -47,6 +47,7 @@ from .render import (
 from .render import prepare as prepare_render
 from .render import render as render_task
 from .series import series_pages
+from .speed import give_back_memory
 from .swap import MARKER, Folder, Tree, check_out, clean_stale, discard, open_temporary, output_folder, scan, swap
 
 if TYPE_CHECKING:
@@ -396,9 +397,9 @@ def _render(run: _Run, planned: _Planned, temporary: Path) -> list[list[Outcome]
                 run.target.touched.update(touched)
             outcomes[plan_index[id(task.plan)]].extend(_outcome(run, task.plan, item) for item in rendered)
     finally:
-        # the trees are freed now; their memory is not handed back to the system (malloc_trim, 12 ms):
-        # the index pages and the manifest reuse it, and the build's peak was while they were held
         forget_documents()
+        if tasks:
+            give_back_memory()  # the tree's memory free again before the index pages and the manifest
     _take_over(run, planned, outcomes)
     return outcomes
 
