@@ -376,6 +376,7 @@ def _render(run: _Run, planned: _Planned, temporary: Path) -> list[list[Outcome]
     # spare edition leaves its search index valid.  Not on a cluster: Dask runs a task again
     # when its worker died, and what the second run finds written is no proof of the spare's bytes.
     reported = active() is None
+    in_process = reported and min(run.jobs or default_jobs(), len(tasks)) <= 1  # as run_parallel decides
     if tasks and not reported:
         run.target.touched.update([*run.folders.values(), CITE])
     outcomes: list[list[Outcome]] = [[] for _ in planned.plans]
@@ -398,8 +399,11 @@ def _render(run: _Run, planned: _Planned, temporary: Path) -> list[list[Outcome]
             outcomes[plan_index[id(task.plan)]].extend(_outcome(run, task.plan, item) for item in rendered)
     finally:
         forget_documents()
-        if tasks:
-            give_back_memory()  # the tree's memory free again before the index pages and the manifest
+        if tasks and in_process:
+            # what this process freed goes back to the system before the index pages and the manifest,
+            # which would otherwise add to it (--jobs 1: 2.3 MiB of the peak); after workers rendered,
+            # a worker is the largest process and the trim (12 ms) changes no peak
+            give_back_memory()
     _take_over(run, planned, outcomes)
     return outcomes
 

@@ -23,9 +23,9 @@ for it (``bench/``):
   into each element it hands to Python, and a page written after the fork is copied first.
   The findings are the same, in the same order; a child that fails is replaced by the work
   done here.
-* :func:`give_back_memory`: glibc's ``malloc_trim`` once a build's pages are rendered and its
-  parsed files released, so that the parsed volume's C heap (20 MiB) goes back to the system
-  before the index pages and the manifest.
+* :func:`give_back_memory`: glibc's ``malloc_trim`` once a build that rendered its pages in its
+  own process has released its parsed files, so that the parsed volume's C heap (20 MiB) goes
+  back to the system before the index pages and the manifest.
 """
 
 from __future__ import annotations
