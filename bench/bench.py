@@ -20,7 +20,8 @@ incremental rebuilds of the whole corpus (nothing changed, one file changed) and
 5,000 small files (nothing changed, against their full build in the same run);
 and peak memory on the 3.3 MB volume above two baselines, a bare ``edition
 --version`` and the same command on the 16 KB memo (libraries, schema and
-tables: what does not grow with the input), against the goal of 10x the input.
+tables: what does not grow with the input), against issue 20's goals: 10x the input for
+validate, 12x for a build.
 Per the developers' guide the "FRUS-size volume" is the real
 ../shared/corpus/frus/frus1958-60v19.xml (3.3 MB, 404 documents).
 """
@@ -50,6 +51,8 @@ VALIDATE_GOAL = 0.5
 #: Issue 20: ``validate --tei-all`` at most a quarter of jing's time on tei_all.rng.
 TEI_ALL_GOAL = 0.25
 MEMORY_GOAL = 10
+#: Issue 20: a build may hold up to 12 times the input above the memo's run (validate: MEMORY_GOAL).
+BUILD_MEMORY_GOAL = 12
 #: Issue 20: the volume's full build at most 0.15 of the TEI Stylesheets' HTML + text on saxonche.
 BUILD_GOAL = 0.15
 TEI_STYLESHEETS = SHARED / "bench" / "tei-stylesheets" / "profiles" / "default"
@@ -517,8 +520,9 @@ def memory_lines(scratch: Path) -> list[str]:
     memo = inputs()["memo"][0]
     size_mib = volume.stat().st_size / 2**20
     bare = measure([*EDITION, "--version"], 3).peak_mib
-    lines = [f"input {volume.name}: {size_mib:.2f} MiB; goal: at most {MEMORY_GOAL}x the input = "
-             f"{MEMORY_GOAL * size_mib:.0f} MiB above the baseline; `edition --version`: {bare:.1f} MiB",
+    lines = [f"input {volume.name}: {size_mib:.2f} MiB; goal above the memo's run: validate at most "
+             f"{MEMORY_GOAL}x the input ({MEMORY_GOAL * size_mib:.0f} MiB), build {BUILD_MEMORY_GOAL}x "
+             f"({BUILD_MEMORY_GOAL * size_mib:.0f} MiB); `edition --version`: {bare:.1f} MiB",
              f"  {'command':42} {'volume':>9} {'memo':>9} {'- version':>14} {'- memo':>14}"]
     commands = {
         "validate --jobs 1": lambda path, out: [*EDITION, "validate", "--jobs", "1", str(path)],
@@ -532,7 +536,8 @@ def memory_lines(scratch: Path) -> list[str]:
         peak = measure(make(volume, scratch / "mem"), 1).peak_mib
         small = measure(make(memo, scratch / "mem"), 1).peak_mib
         over_bare, over_memo = peak - bare, peak - small
-        verdict = "ok" if over_memo <= MEMORY_GOAL * size_mib else "SHORT"
+        goal = BUILD_MEMORY_GOAL if title.startswith("build") else MEMORY_GOAL
+        verdict = "ok" if over_memo <= goal * size_mib else "SHORT"
         lines.append(f"  {title:42} {peak:5.1f} MiB {small:5.1f} MiB {over_bare:5.1f} ({over_bare / size_mib:4.1f}x) "
                      f"{over_memo:5.1f} ({over_memo / size_mib:4.1f}x) {verdict}")
     return lines
