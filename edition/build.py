@@ -362,7 +362,7 @@ def _render(run: _Run, planned: _Planned, temporary: Path) -> list[list[Outcome]
     and their results put back in input order, so the records and the manifest are
     deterministic; a worker holds one slice's pages at a time, not the edition's).  Then the
     files of reused inputs are taken over."""
-    from .corpus import default_jobs, run_parallel
+    from .corpus import default_jobs, run_parallel, worker_count
 
     tasks = [Task(plan, list(range(start, min(start + SLICE, count))), run.options, str(temporary), run.folders,
                   run.previous)
@@ -376,7 +376,7 @@ def _render(run: _Run, planned: _Planned, temporary: Path) -> list[list[Outcome]
     # spare edition leaves its search index valid.  Not on a cluster: Dask runs a task again
     # when its worker died, and what the second run finds written is no proof of the spare's bytes.
     reported = active() is None
-    in_process = reported and min(run.jobs or default_jobs(), len(tasks)) <= 1  # as run_parallel decides
+    in_process = reported and worker_count(run.jobs, len(tasks)) == 1
     if tasks and not reported:
         run.target.touched.update([*run.folders.values(), CITE])
     outcomes: list[list[Outcome]] = [[] for _ in planned.plans]

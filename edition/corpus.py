@@ -27,6 +27,11 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def worker_count(jobs: int | None, tasks: int) -> int:
+    """How many processes :func:`run_parallel` renders ``tasks`` tasks in (1: in this process)."""
+    return min(jobs or default_jobs(), tasks) or 1
+
+
 class Progress:
     """A one-line progress bar on stderr, shown only when stderr is a terminal."""
 
@@ -58,7 +63,7 @@ def run_parallel(function: Callable[[Task], Result], tasks: Iterable[Task], jobs
     ``warm_up``: with many tasks, run the first one here before the pool forks (see below);
     worth it when the first task compiles something costly that every task needs."""
     items = list(tasks)
-    jobs = min(jobs or default_jobs(), len(items)) or 1
+    jobs = worker_count(jobs, len(items))
     progress = Progress(len(items), label)
     from . import cluster
 

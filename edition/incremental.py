@@ -108,16 +108,11 @@ def code_digest() -> str:
 
     files = _package_files()
     signatures = hashlib.sha256()
-    now, settled = time.time(), True
+    settled = True
     for relative, path in files:
-        try:
-            info = os.stat(path)
-        except OSError:
-            settled = False
-            continue
-        settled = settled and now - info.st_mtime >= _RACY_SECONDS
-        signatures.update(f"{relative}\0{info.st_size}\0{info.st_mtime_ns}\0{info.st_ino}\0{info.st_dev}\n"
-                          .encode("utf-8", errors="surrogateescape"))
+        signature = _signature(path)  # [] for a file gone, not regular, or modified just now
+        settled = settled and bool(signature)
+        signatures.update(f"{relative}\0{signature}\n".encode("utf-8", errors="surrogateescape"))
     name = signatures.hexdigest()
     if settled:
         stored = cache.read("toolkit", name)
@@ -182,7 +177,7 @@ class FileEntry:
 _RACY_SECONDS = 2.0
 
 
-def _signature(path: Path) -> list[int]:
+def _signature(path: str | os.PathLike[str]) -> list[int]:
     try:
         info = os.stat(path)
     except OSError:
