@@ -119,9 +119,11 @@ def build(paths: Sequence[str | os.PathLike[str]] = (), out: str | os.PathLike[s
     except OSError as error:
         raise EditionUsageError.at("E0601", f"cannot use {shown} as the output folder: "
                                    f"{error.strerror or error}", path=shown) from None
+    created = _missing_folders(out_path.parent)
     try:
         out_path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as error:
+        _remove_if_empty(created)
         raise EditionOutputError.at("E0602", f"cannot create the folder of {shown}: {error.strerror or error}"
                                     f"{_named(error)}; nothing was written", path=shown) from None
     run = _Run(inputs, out_path, BuildOptions(tuple(chosen), settings), jobs, incremental,
@@ -136,8 +138,30 @@ def build(paths: Sequence[str | os.PathLike[str]] = (), out: str | os.PathLike[s
     except OSError as error:
         raise EditionOutputError.at("E0602", f"cannot write the edition to {shown}: {error.strerror or error}"
                                     f"{_named(error)}; the previous edition is untouched", path=shown) from None
+    finally:
+        if created and not out_path.exists():
+            _remove_if_empty(created)  # no edition came of it: the folders made for one go too
     run.report.seconds = time.perf_counter() - started
     return run.report
+
+
+def _missing_folders(folder: Path) -> list[Path]:
+    """``folder`` and its ancestors that do not exist yet, deepest first."""
+    missing: list[Path] = []
+    while not folder.exists() and not folder.is_symlink() and folder.parent != folder:
+        missing.append(folder)
+        folder = folder.parent
+    return missing
+
+
+def _remove_if_empty(folders: list[Path]) -> None:
+    """Remove the folders (deepest first) a failed build made, as long as they are empty:
+    whatever something else put there meanwhile stays, with the folders that hold it."""
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
 
 
 def _named(error: OSError) -> str:

@@ -179,6 +179,36 @@ def test_out_refuses_a_folder_that_is_not_an_edition(tmp_path: Path) -> None:
     assert (tmp_path / "notes.txt").read_text() == "mine"
 
 
+def test_a_build_that_makes_nothing_leaves_no_folder_behind(tmp_path: Path, memo_path: Path) -> None:
+    """The output's missing parent folders are made before the build (its lock and temporary
+    folder live there); when no edition comes of it, they go again, and what was there stays."""
+    broken = tmp_path / "broken.xml"
+    broken.write_text('<TEI xmlns="http://www.tei-c.org/ns/1.0"><text><body><p>open</body></text></TEI>')
+    (tmp_path / "kept").mkdir()
+    for out in (tmp_path / "made" / "for" / "edition", tmp_path / "kept" / "new" / "edition"):
+        result = CliRunner().invoke(cli, ["build", "-f", "text", "--out", str(out), str(broken)])
+        assert result.exit_code == 1 and "E0002" in result.output and "E0602" in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["broken.xml", "kept"]
+    assert list((tmp_path / "kept").iterdir()) == []
+    result = CliRunner().invoke(cli, ["build", "-f", "text", "--out", str(tmp_path / "made" / "for" / "edition"),
+                                      str(memo_path)])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "made" / "for" / "edition" / "text").is_dir()
+
+
+def test_only_empty_folders_of_a_failed_build_are_removed(tmp_path: Path) -> None:
+    from edition.build import _missing_folders, _remove_if_empty
+
+    deepest = tmp_path / "a" / "b" / "c"
+    missing = _missing_folders(deepest)
+    assert missing == [deepest, deepest.parent, deepest.parent.parent]
+    deepest.mkdir(parents=True)
+    (tmp_path / "a" / "written meanwhile").write_text("someone else's")
+    _remove_if_empty(missing)
+    assert not (tmp_path / "a" / "b").exists()
+    assert (tmp_path / "a" / "written meanwhile").read_text() == "someone else's"
+
+
 def test_unknown_elements_warn_and_keep_their_content(tmp_path: Path) -> None:
     source = tmp_path / "sources" / "odd.xml"
     source.parent.mkdir()
