@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import processes
 from .diagnostics import Diagnostic, EditionError, EditionOutputError, EditionUsageError, exit_code, sort_key, summary
-from .document import Document, iter_sources, load, require_tei_root
+from .document import DEFAULT_SOURCES, Document, iter_sources, load, require_tei_root, sources_or_default
 from .incremental import MANIFEST, STAT_FILE, BuildCache, FileEntry, UnitEntry, diagnostic_from, toolkit_key
 from .lock import OutputLock
 from .paths import shown_path
@@ -57,7 +57,7 @@ __all__ = ["CITE", "DEFAULT_IN", "DEFAULT_OUT", "EXPORTS", "MARKER", "RESERVED",
            "document_units"]
 
 DEFAULT_OUT = Path("_build") / "edition"
-DEFAULT_IN = Path("tei")
+DEFAULT_IN = DEFAULT_SOURCES
 
 
 @dataclass
@@ -103,7 +103,7 @@ def build(paths: Sequence[str | os.PathLike[str]] = (), out: str | os.PathLike[s
     from edition.transforms.engine import get_writer, load_writers
 
     started = time.perf_counter()
-    inputs = [Path(p) for p in paths] or [DEFAULT_IN]
+    inputs = sources_or_default(paths, "build")
     given = Path(out) if out is not None else DEFAULT_OUT
     chosen = sorted({name if name in NOT_WRITERS else get_writer(name).name for name in formats} if formats
                     else {*load_writers(), CITE})

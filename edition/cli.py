@@ -383,8 +383,10 @@ def cite(ref: str, paths: tuple[Path, ...], citation_format: str, no_text: bool)
     from edition.transforms.citations import render
 
     from .cite import cite as run_cite
+    from .document import sources_or_default
 
-    cited = run_cite(ref, paths or (Path("tei"),))
+    sources = sources_or_default(paths, "cite REFERENCE")
+    cited = run_cite(ref, sources)
     for notice in cited.notices:
         click.echo(str(notice), err=True)
     if not no_text:
@@ -394,7 +396,7 @@ def cite(ref: str, paths: tuple[Path, ...], citation_format: str, no_text: bool)
         # corpus engineer: our edition and the volume's copy are one work (edition/identity.py)
         from .identity import same_document
 
-        work, holders = same_document(cited.path, cited.passage.ref, paths or (Path("tei"),))
+        work, holders = same_document(cited.path, cited.passage.ref, sources)
         if len(holders) > 1:
             click.echo(f"The same document ({work}) is in {len(holders)} sources:")
             for holder in holders:
@@ -520,9 +522,10 @@ def serve(paths: tuple[Path, ...], host: str, port: int, edition_dir: Path | Non
         edition serve --port 8080 tei/ ../shared/corpus/frus/frus1958-60v19.xml
         curl 'http://127.0.0.1:8000/api/dts/navigation?resource=frus1958-60v19-d300&ref=d300&down=1'
     """
+    from .document import sources_or_default
     from .serve import run
 
-    chosen = list(paths) or [Path("tei")]
+    chosen = sources_or_default(paths, "serve")
     for path in chosen:
         if not path.exists():
             raise EditionUsageError.at("E0901", f"{path}: no such file or folder to serve")

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from lxml import etree
 
-from .diagnostics import Diagnostic, printable
+from .diagnostics import Diagnostic, EditionUsageError, printable
 from .names import DIVISIONS, NAMESPACES, PREFIXES, TEI_NS, XML_ID, XML_LANG, XML_NS, is_tei, local_name, tei  # noqa: F401 - re-exported: modules name them through the model
 from .parsed import ParsedFile
 from .source import MAX_DEPTH, MAX_INPUT_BYTES, MAX_MARKUP, MAX_TEXT, read_source  # noqa: F401 - re-exported
@@ -162,6 +162,22 @@ def require_tei_root(document: Document) -> Diagnostic | None:
         return document.diagnostic(root, "E0106", message)
     return document.diagnostic(root, "E0010", f"root element <{qname.localname}> is not a TEI document; "
                                "a TEI file's root is <TEI> (or <teiCorpus>)")
+
+
+#: What a command reads when it names no TEI file or folder: an edition's own sources.
+DEFAULT_SOURCES = Path("tei")
+
+
+def sources_or_default(paths: Iterable[str | os.PathLike[str]], command: str) -> list[Path]:
+    """The files and folders named, else :data:`DEFAULT_SOURCES` when there is one here; a usage
+    error (E0901) when neither, rather than an E0001 about a ``tei`` the user never named."""
+    named = [Path(path) for path in paths]
+    if named:
+        return named
+    if DEFAULT_SOURCES.exists() or DEFAULT_SOURCES.is_symlink():  # a broken link says so when read
+        return [DEFAULT_SOURCES]
+    raise EditionUsageError.at("E0901", f"no TEI file or folder named, and no {DEFAULT_SOURCES}/ folder here; "
+                               f"name them: edition {command} FILE.xml FOLDER/")
 
 
 def iter_sources(paths: Iterable[str | os.PathLike[str]]) -> Iterator[tuple[str, Path]]:

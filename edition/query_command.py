@@ -25,6 +25,7 @@ def run(arguments: tuple[str, ...], named: str | None, list_queries: bool, queri
         allowed: tuple[str, ...], jobs: int | None, echo: Echo) -> None:
     """The query command's body (options as :mod:`edition.cli` parses them); exits."""
     from .diagnostics import EditionUsageError
+    from .document import sources_or_default
     from .query import parse_bindings
     from .query_output import Output, write_results
 
@@ -60,7 +61,7 @@ def run(arguments: tuple[str, ...], named: str | None, list_queries: bool, queri
     plan = plan._replace(limit=limit, allow=tuple(allowed))
     end_watch = watch_query(plan, output_format, timeout, max_memory, echo, lambda line: echo(line, err=True))
     try:
-        results = run_files(plan, rest or [Path("tei")], jobs=jobs)
+        results = run_files(plan, sources_or_default(rest, "query EXPRESSION"), jobs=jobs)
         output = Output(output_format, count, kwic or "", kwic_words)
         status = write_results(results, output, echo, lambda line: echo(line, err=True), chosen)
     finally:

@@ -26,6 +26,7 @@ def run(paths: Sequence[Path], schema_file: Path | None, tei_all: bool, no_schem
         jobs: int | None, echo: Echo) -> NoReturn:
     """The validate command's body (options as :mod:`edition.cli` parses them); exits."""
     from .diagnostics import EditionUsageError, to_json
+    from .document import sources_or_default
     from .exits import echo_lines
     from .schematron_select import SchematronOptions, to_svrl
     from .validate import validate
@@ -45,7 +46,8 @@ def run(paths: Sequence[Path], schema_file: Path | None, tei_all: bool, no_schem
     options = SchematronOptions(files=tuple(str(file) for file in schematron_files), phase=phase,
                                 enabled=not no_schematron, tei_constraints=tei_all,
                                 our_constraints=schema is None)
-    report = validate(paths or (Path("tei"),), schema=schema, rules=not no_rules, jobs=jobs, schematron=options)
+    report = validate(sources_or_default(paths, "validate"), schema=schema, rules=not no_rules, jobs=jobs,
+                      schematron=options)
     if output_format == "json":
         echo(to_json(report.diagnostics))
     elif output_format == "svrl":

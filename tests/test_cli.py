@@ -205,6 +205,21 @@ def test_without_paths_validate_checks_tei(monkeypatch: pytest.MonkeyPatch) -> N
     assert re.match(r"^\d+ files? checked: 0 errors", result.stderr.strip())
 
 
+@pytest.mark.parametrize("command", [["build"], ["validate"], ["validate", "--tei-all"], ["query", "//tei:p"],
+                                     ["cite", "d300"], ["serve"]])
+def test_no_input_and_no_tei_folder_is_a_usage_error(command: list[str], tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run where there is no tei/ and name nothing: a usage error saying what to name, not an
+    E0001 about a "tei" the user never wrote; and nothing is made (no _build/)."""
+    monkeypatch.chdir(tmp_path)
+    result = run(*command)
+    assert result.exit_code == 2, result.output
+    assert "E0901" in result.stderr and "no tei/ folder here" in result.stderr
+    assert f"edition {command[0]} " in result.stderr
+    assert "E0001" not in result.output
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_codes_lists_the_rule_codes() -> None:
     result = run("codes")
     assert result.exit_code == 0
