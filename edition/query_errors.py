@@ -77,6 +77,11 @@ def _saxon_syntax_error(expression: str, message: str) -> EditionQueryError:
     except Exception as error:  # noqa: BLE001 - only to find where the expression breaks
         if hasattr(error, "token"):
             located = _elementpath_syntax_error(expression, error)
+            if type(error).__name__ == "ElementPathSyntaxError":
+                # elementpath parsed the expression alone: its words are about what the user
+                # wrote, where Saxon's, about the wrapper its check puts around the expression
+                # ("expected 'else', found )" for a stray parenthesis), may name what they did not
+                return located
             first = located.diagnostic.message.split("\n")
             return QuerySyntaxError.at("E0501", "\n".join([f"XPath syntax error: {message}", *first[1:]]),
                                        path="<expression>", line=located.diagnostic.line,

@@ -286,6 +286,19 @@ def test_syntax_error_has_a_caret():
     assert diagnostic.message.endswith("    //persName[@ref = \n" + " " * (4 + 17) + "^")
 
 
+@pytest.mark.parametrize(("expression", "words", "column"), [
+    ("//p)", "unexpected ')'", 4), ("//persName[", "end of source", 11), ("1 +", "end of source", 3)])
+def test_a_syntax_error_speaks_of_what_was_written(expression: str, words: str, column: int) -> None:
+    """Saxon checks an expression inside a wrapper (if (…) then ( EXPR ) else ()); its words for
+    a stray parenthesis were "expected 'else', found )", for an unclosed predicate "Unexpected
+    token )". The message is elementpath's, which parses the expression alone."""
+    with pytest.raises(QuerySyntaxError) as caught:
+        Query(expression)
+    diagnostic = caught.value.diagnostic
+    assert words in diagnostic.message and diagnostic.column == column
+    assert "else" not in diagnostic.message and "token )" not in diagnostic.message
+
+
 def test_unbound_variable_is_a_usage_error():
     with pytest.raises(QuerySyntaxError, match=r"\$year is not bound"):
         Query("//date[starts-with(@when, $year)]")
