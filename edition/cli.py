@@ -17,7 +17,7 @@ import click
 
 from ._version import __version__
 from .diagnostics import CODES, EditionUsageError
-from .exits import echo_lines, ending_cleanly
+from .exits import ending_cleanly
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -482,17 +482,12 @@ def build(paths: tuple[Path, ...], out: Path | None, formats: tuple[str, ...], w
         edition build -f text --width 72 --diplomatic tei/
         edition build -f pdf --page-size a4 tei/
     """
-    from .build import build as run_build
+    from .build_command import run
 
     chosen = (("width", width), ("pages", pages), ("diplomatic", diplomatic), ("page_size", page_size),
               ("pdf_variant", pdf_variant), ("whole_pdf", whole_pdf), ("unit_pdfs", unit_pdfs),
               ("pdf_engine", pdf_engine), ("search", search))
-    options = {name: value for name, value in chosen if value is not None}
-    report = run_build(paths, out=out, formats=formats or None, options=options, jobs=jobs,
-                       incremental=not full)
-    echo_lines(click.echo, map(str, report.diagnostics))
-    click.echo(report.summary(), err=True)
-    sys.exit(report.exit_code)
+    run(paths, out, formats, {name: value for name, value in chosen if value is not None}, full, jobs, click.echo)
 
 
 # -- serve --------------------------------------------------------------------------

@@ -42,8 +42,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         "edition.query*", "edition.queries", "edition.xpath_*")),
     ("the transform stage and the writers", ("edition.transforms", "edition.transforms.*")),
     ("build, cite, serve and the command line", (
-        "edition", "edition.__main__", "edition.build", "edition.plan", "edition.render", "edition.swap",
-        "edition.incremental", "edition.series", "edition.cite",
+        "edition", "edition.__main__", "edition.build", "edition.build_command", "edition.plan", "edition.render",
+        "edition.swap", "edition.incremental", "edition.series", "edition.cite",
         "edition.serve", "edition.dts*", "edition.cli")),
 ]
 COMMANDS = len(LAYERS) - 1
