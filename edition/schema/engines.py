@@ -317,6 +317,12 @@ def schema_from_file(path: Path) -> LxmlSchema:
         cls = XsdSchema
     elif suffix == ".odd" or (suffix == ".xml" and _looks_like_odd(path)):
         cls = OddSchema
+    elif suffix == ".rnc":
+        # libxml2 reads the XML syntax only, and the one Python converter on PyPI (rnc2rng 2.7)
+        # stops on what the TEI's ODD tools write into an .rnc (escapes and strings joined by ~)
+        raise schema_error("RELAX NG compact syntax (.rnc) is not read: give the same schema in the XML "
+                           "syntax (.rng: the TEI's tools make both from an ODD, and trang converts one "
+                           "into the other) or the ODD it was made from (.odd)", str(path))
     else:
         raise schema_error(f"unknown schema type '{suffix or path.name}': give a RELAX NG (.rng, XML syntax), "
                            "an XSD (.xsd) or an ODD (.odd)", str(path))
