@@ -6,7 +6,6 @@ pages, rendered in one process)."""
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -14,20 +13,18 @@ import sys
 from pathlib import Path
 
 import pytest
+from commands import run_edition
 from folders import file_digests
 
 from edition.build_command import plain_arguments
 
-EDITION = Path(sys.executable).with_name("edition")
 BROKEN = Path(__file__).parent / "fixtures" / "broken"
 
 
 def run(arguments: list[str], folder: Path) -> tuple[int, str, str]:
-    environment = {key: value for key, value in os.environ.items() if not key.endswith("_COMPLETE")}
-    done = subprocess.run([str(EDITION), *arguments], cwd=folder, capture_output=True, text=True,
-                          encoding="utf-8", env=environment, timeout=300)
+    code, out, err = run_edition(arguments, folder)
     # the summary's duration is the one thing two runs do not share
-    return done.returncode, done.stdout, re.sub(r" in \d+\.\d\d s$", " in N s", done.stderr.strip(), flags=re.M)
+    return code, out, re.sub(r" in \d+\.\d\d s$", " in N s", err.strip(), flags=re.M)
 
 
 def test_the_quick_way_is_taken_only_for_plain_command_lines() -> None:

@@ -5,23 +5,17 @@ command reached through an option at its default value (``--format text``)."""
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from commands import EDITION, run_edition
 
 from edition.query_command import plain_arguments
 
-EDITION = Path(sys.executable).with_name("edition")
-
 
 def run(arguments: list[str], folder: Path, stdin: str | None = None) -> tuple[int, str, str]:
-    environment = {key: value for key, value in os.environ.items() if not key.endswith("_COMPLETE")}
-    done = subprocess.run([str(EDITION), *arguments], cwd=folder, capture_output=True, text=True,
-                          encoding="utf-8", env=environment, timeout=120, input=stdin)
-    return done.returncode, done.stdout, done.stderr
+    return run_edition(arguments, folder, stdin, timeout=120)
 
 
 def test_the_quick_way_is_taken_only_for_plain_command_lines() -> None:

@@ -5,25 +5,17 @@ reached through an option at its default value (``--format text``)."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from commands import EDITION, run_edition
 
 from edition.validate_command import plain_arguments
 
-EDITION = Path(sys.executable).with_name("edition")
 BROKEN = Path(__file__).parent / "fixtures" / "broken"
-
-
-def run(arguments: list[str], folder: Path) -> tuple[int, str, str]:
-    environment = {key: value for key, value in os.environ.items() if not key.endswith("_COMPLETE")}
-    done = subprocess.run([str(EDITION), *arguments], cwd=folder, capture_output=True, text=True,
-                          encoding="utf-8", env=environment, timeout=300)
-    return done.returncode, done.stdout, done.stderr
+run = run_edition
 
 
 def test_the_quick_way_is_taken_only_for_plain_command_lines() -> None:
