@@ -95,10 +95,10 @@ def build(paths: Sequence[str | os.PathLike[str]] = (), out: str | os.PathLike[s
     nothing changed at all: then the edition is left as it is and its report given again.
 
     Usage errors (unknown outputs or options, a refused ``out``, no ``paths`` and no tei/
-    here) are raised before anything is written; one build at a time writes ``out`` (:mod:`edition.lock`, E0605);
-    SIGTERM stops the build like Ctrl-C (:class:`edition.processes.Terminated`), and the
-    previous edition is replaced only by one with at least one page; folders made for ``out``
-    go again when no edition came of them.
+    here) are raised before anything is written; one build at a time writes ``out``
+    (:mod:`edition.lock`, E0605); SIGTERM stops the build like Ctrl-C
+    (:class:`edition.processes.Terminated`), and the previous edition is replaced only by one
+    with at least one page; folders made for ``out`` go again when no edition came of them.
     """
     from edition.transforms.contract import BuildOptions
     from edition.transforms.engine import get_writer, load_writers

@@ -39,7 +39,8 @@ def run(paths: Sequence[Path], out: Path | None, formats: Sequence[str], options
     sys.exit(report.exit_code)
 
 
-Plain = tuple[tuple[Path, ...], "Path | None", tuple[str, ...], dict[str, Any], bool]
+#: What :func:`plain_arguments` reads: paths, ``--out``, the formats, the options, ``--full``.
+Plain = tuple[tuple[Path, ...], Path | None, tuple[str, ...], dict[str, Any], bool]
 
 
 def plain_arguments(argv: list[str]) -> Plain | None:
