@@ -220,16 +220,6 @@ def test_schema_option_with_our_odd() -> None:
     assert result.exit_code == 0, result.output
 
 
-def test_a_compact_syntax_schema_is_refused_with_what_to_give_instead(tmp_path: Path) -> None:
-    """The FRUS repository's own grammar is schema/frus.rnc: asked for it, the command says
-    that the compact syntax is not read and what to give in its place."""
-    compact = tmp_path / "frus.rnc"
-    compact.write_text('default namespace tei = "http://www.tei-c.org/ns/1.0"\nstart = element TEI { text }\n')
-    result = CliRunner().invoke(cli, ["validate", "--schema", str(compact), str(MEMO)])
-    assert result.exit_code == 2 and "E0107" in result.output
-    assert "compact syntax (.rnc) is not read" in result.output and ".rng" in result.output and ".odd" in result.output
-
-
 @pytest.mark.parametrize("content", ["<grammar", "<grammar xmlns='http://relaxng.org/ns/structure/1.0'/>"])
 def test_broken_schema_file_is_E0107_usage_error(tmp_path: Path, content: str) -> None:
     bad = tmp_path / "bad.rng"

@@ -213,6 +213,30 @@ class RelaxNGSchema(LxmlSchema):
         return etree.RelaxNG(tree)
 
 
+class CompactRelaxNGSchema(RelaxNGSchema):
+    """RELAX NG in the compact syntax (.rnc), read into the XML syntax (:mod:`.compact`), which
+    libxml2 then compiles and validates with."""
+
+    kind = "RELAX NG (compact syntax)"
+
+    def _source_tree(self) -> etree._ElementTree:
+        from .compact import CompactSyntaxError, to_xml_syntax
+
+        assert self.path is not None
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except OSError as error:
+            raise schema_error(f"cannot read the schema: {error.strerror or error}", str(self.path)) from None
+        except UnicodeDecodeError:
+            raise schema_error("the compact syntax is read as UTF-8 and this file is not: save it as UTF-8",
+                               str(self.path)) from None
+        try:
+            return to_xml_syntax(text)
+        except CompactSyntaxError as error:
+            raise EditionUsageError.at("E0107", f"not RELAX NG compact syntax that can be read: {error.message}",
+                                       path=str(self.path), line=error.line, column=error.column) from None
+
+
 class OddSchema(XsdSchema):
     """An ODD customization, compiled to XSD in memory against tei_all (see :mod:`edition.odd`)."""
 
@@ -310,7 +334,7 @@ def schema_from_file(path: Path) -> LxmlSchema:
     try:
         stamp = path.stat().st_mtime_ns
     except OSError:
-        raise schema_error(f"schema file not found: {path}; give a .rng, .xsd or .odd file", str(path)) from None
+        raise schema_error(f"schema file not found: {path}; give a .rng, .rnc, .xsd or .odd file", str(path)) from None
     if suffix == ".rng":
         cls: type[LxmlSchema] = RelaxNGSchema
     elif suffix == ".xsd":
@@ -318,14 +342,10 @@ def schema_from_file(path: Path) -> LxmlSchema:
     elif suffix == ".odd" or (suffix == ".xml" and _looks_like_odd(path)):
         cls = OddSchema
     elif suffix == ".rnc":
-        # libxml2 reads the XML syntax only, and the one Python converter on PyPI (rnc2rng 2.7)
-        # stops on what the TEI's ODD tools write into an .rnc (escapes and strings joined by ~)
-        raise schema_error("RELAX NG compact syntax (.rnc) is not read: give the same schema in the XML "
-                           "syntax (.rng: the TEI's tools make both from an ODD, and trang converts one "
-                           "into the other) or the ODD it was made from (.odd)", str(path))
+        cls = CompactRelaxNGSchema
     else:
-        raise schema_error(f"unknown schema type '{suffix or path.name}': give a RELAX NG (.rng, XML syntax), "
-                           "an XSD (.xsd) or an ODD (.odd)", str(path))
+        raise schema_error(f"unknown schema type '{suffix or path.name}': give a RELAX NG (.rng, or .rnc in "
+                           "the compact syntax), an XSD (.xsd) or an ODD (.odd)", str(path))
     schema = cached((cls.__name__, str(path.resolve()), stamp), lambda: cls(path))
     assert isinstance(schema, LxmlSchema)
     return schema.load()

@@ -34,7 +34,7 @@ class _WithFindings(Schema):
 
 SchemaChoice = None | str | Path | Schema
 
-_MODEL_SUFFIXES = (".rng", ".xsd", ".odd")
+_MODEL_SUFFIXES = (".rng", ".rnc", ".xsd", ".odd")
 
 
 def xml_model_schema(document: Document) -> tuple[Schema | None, list[Diagnostic]]:
@@ -69,7 +69,7 @@ def xml_model_schema(document: Document) -> tuple[Schema | None, list[Diagnostic
         target = target if target.is_absolute() else base / target
         if target.suffix.lower() not in _MODEL_SUFFIXES:
             findings.append(Diagnostic.make(
-                "W0108", f"<?xml-model?> names {href}, which is not a .rng, .xsd or .odd schema; ignored",
+                "W0108", f"<?xml-model?> names {href}, which is not a .rng, .rnc, .xsd or .odd schema; ignored",
                 path=document.path, line=line, column=1))
             continue
         try:

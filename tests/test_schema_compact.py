@@ -1,0 +1,196 @@
+"""edition/schema/compact.py: RELAX NG compact syntax read into the XML syntax for libxml2.
+
+Every grammar here is judged twice: by libxml2 on what the reader made of it, and by jing on the
+compact syntax itself (jing reads it natively: the reference).  The verdicts must agree, on small
+grammars written to reach every construct and on the FRUS repository's own ``schema/frus.rnc``."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from lxml import etree
+
+from edition.cli import cli
+from edition.diagnostics import EditionUsageError
+from edition.schema import schema_from_file
+from edition.schema.compact import CompactSyntaxError, to_xml_syntax
+
+JING = shutil.which("jing")
+
+
+def _jing_valid(grammar: Path, document: Path) -> bool:
+    if not JING:
+        pytest.skip("jing is not installed (Debian package 'jing', install.sh); the reference verdicts need it")
+    run = subprocess.run([JING, "-c", str(grammar), str(document)], capture_output=True, text=True, timeout=600)
+    assert ": fatal:" not in run.stdout, run.stdout  # jing read the grammar itself
+    return run.returncode == 0
+
+
+def _ours_valid(grammar: Path, document: Path) -> bool:
+    schema = etree.RelaxNG(to_xml_syntax(grammar.read_text(encoding="utf-8")))
+    return schema.validate(etree.parse(str(document)))
+
+
+NAMES_AND_DATATYPES = r"""
+default namespace = "urn:t"
+namespace x = "urn:x"
+datatypes d = "http://www.w3.org/2001/XMLSchema-datatypes"
+start = doc
+doc = element doc { attribute n { d:integer { minInclusive = "1" } }?, item+ }
+item = element item { attribute x:kind { "a" | "b" }?, (text | note)* }
+note = element x:note { xsd:token - ("bad" | "worse") }
+"""
+
+PATTERNS = r"""
+default namespace = "urn:t"
+start = element r { (a & b), c?, d*, e+, element l { list { xsd:integer+ } }, element m { mixed { a* } },
+                    element z { empty } }
+a = element a { empty }
+b = element b { empty }
+c |= element c { empty }
+c |= element cc { empty }
+d = element d { string "fixed" | token "  spaced   out " }
+e = element e { notAllowed } | element e2 { empty }
+"""
+
+NAME_CLASSES = r"""
+namespace x = "urn:x"
+start = element root { anything* }
+anything = element * - (forbidden | x:*) { attribute * - x:* { text }*, (text | anything)* }
+"""
+
+LEXICAL = r"""
+namespace a = "http://relaxng.org/ns/compatibility/annotations/1.0"
+namespace sch = "http://purl.oclc.org/dsdl/schematron"
+default namespace = "urn:t"
+sch:ns [ prefix = "t" uri = "urn:t" ]
+
+## documentation comments are annotations: left out
+start = \element
+div {
+  \element =
+    [ a:documentation [ "an element named element, in a definition named \element" ] ]
+    element element {
+      attribute v { "x\x{2D}y" | '''tri"ple''' | 'con' ~ "cat" }
+        >> sch:pattern [ id = "p" "\x{a}" ~ "  " sch:rule [ context = "t:element" ] ],
+      [ a:defaultValue = "1" ] attribute w { xsd:integer }?,
+      inner
+    }
+}
+inner = grammar { start = element inner { parent \text } }
+\text = text
+"""
+
+CASES = [
+    (NAMES_AND_DATATYPES, '<doc xmlns="urn:t" n="2"><item>hi<x:note xmlns:x="urn:x">ok</x:note></item></doc>', True),
+    (NAMES_AND_DATATYPES, '<doc xmlns="urn:t" n="0"><item/></doc>', False),  # minInclusive
+    (NAMES_AND_DATATYPES, '<doc xmlns="urn:t"><item><x:note xmlns:x="urn:x">bad</x:note></item></doc>', False),
+    (NAMES_AND_DATATYPES, '<doc xmlns="urn:t"><item xmlns:x="urn:x" x:kind="c"/></doc>', False),
+    (NAMES_AND_DATATYPES, '<doc xmlns="urn:t"/>', False),  # item+
+    (NAMES_AND_DATATYPES, '<doc xmlns="urn:t"><item kind="a"/></doc>', False),  # kind is in urn:x only
+    (PATTERNS, '<r xmlns="urn:t"><b/><a/><cc/><d>fixed</d><d>spaced out</d><e2/><l>1 2 3</l><m>t<a/>u</m>'
+               '<z/></r>', True),
+    (PATTERNS, '<r xmlns="urn:t"><a/><b/><e2/><l>1 x</l><m/><z/></r>', False),  # list of integers
+    (PATTERNS, '<r xmlns="urn:t"><a/><b/><d>other</d><e2/><l>1</l><m/><z/></r>', False),  # values
+    (PATTERNS, '<r xmlns="urn:t"><a/><b/><e/><l>1</l><m/><z/></r>', False),  # notAllowed
+    (PATTERNS, '<r xmlns="urn:t"><a/><b/><e2/><l>1</l><m/><z>text</z></r>', False),  # empty
+    (NAME_CLASSES, '<root><p a="1"><q/>t</p></root>', True),
+    (NAME_CLASSES, '<root><p><forbidden/></p></root>', False),
+    (NAME_CLASSES, '<root><x:y xmlns:x="urn:x"/></root>', False),
+    (NAME_CLASSES, '<root><p xmlns:x="urn:x" x:a="1"/></root>', False),
+    (LEXICAL, '<element xmlns="urn:t" v="x-y" w="3"><inner>text</inner></element>', True),
+    (LEXICAL, '<element xmlns="urn:t" v=\'tri"ple\'><inner/></element>', True),
+    (LEXICAL, '<element xmlns="urn:t" v="concat"><inner/></element>', True),
+    (LEXICAL, '<element xmlns="urn:t" v="con cat"><inner/></element>', False),
+    (LEXICAL, '<element xmlns="urn:t" v="x-y" w="one"><inner/></element>', False),
+]
+
+
+@pytest.mark.parametrize(("grammar", "document", "expected"), CASES)
+def test_the_reader_gives_jing_s_verdict(tmp_path: Path, grammar: str, document: str, expected: bool) -> None:
+    rnc, xml = tmp_path / "grammar.rnc", tmp_path / "document.xml"
+    rnc.write_text(grammar, encoding="utf-8")
+    xml.write_text(document, encoding="utf-8")
+    assert _jing_valid(rnc, xml) is expected
+    assert _ours_valid(rnc, xml) is expected
+
+
+@pytest.mark.parametrize(("grammar", "where", "words"), [
+    ("start = element a { attribute b { xsd:integer }, ( }\n", (1, 52), "expected a pattern"),
+    ('start = element a { text }\ninclude "other.rnc"\n', (2, 1), "include, external"),
+    ("start = element p:a { text }\n", (1, 17), "prefix 'p' is not declared"),
+    ("start = element a { b, c | d }\nb = empty\nc = empty\nd = empty\n", (1, 26), "cannot be mixed"),
+    ('start = element a { "unclosed }\n', (1, 21), "unexpected character"),
+])
+def test_what_cannot_be_read_is_located(grammar: str, where: tuple[int, int], words: str) -> None:
+    with pytest.raises(CompactSyntaxError) as caught:
+        to_xml_syntax(grammar)
+    assert (caught.value.line, caught.value.column) == where
+    assert words in caught.value.message
+
+
+def test_a_broken_rnc_is_an_e0107_usage_error_at_its_place(tmp_path: Path, memo_path: Path) -> None:
+    broken = tmp_path / "broken.rnc"
+    broken.write_text("start = element TEI {\n  text,\n  (\n}\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["validate", "--schema", str(broken), str(memo_path)])
+    assert result.exit_code == 2
+    assert re.search(r"broken\.rnc:4:1: fatal E0107: not RELAX NG compact syntax that can be read: "
+                     r"expected a pattern, found '\}'", result.output)
+    with pytest.raises(EditionUsageError):
+        schema_from_file(tmp_path / "absent.rnc")
+
+
+def test_a_document_s_own_xml_model_may_name_an_rnc(tmp_path: Path) -> None:
+    (tmp_path / "tiny.rnc").write_text(
+        'default namespace = "http://www.tei-c.org/ns/1.0"\n'
+        'start = element TEI { element text { element body { element p { text }+ } } }\n', encoding="utf-8")
+    good, bad = tmp_path / "good.xml", tmp_path / "bad.xml"
+    model = '<?xml-model href="tiny.rnc" type="application/relax-ng-compact-syntax"?>\n'
+    good.write_text(model + '<TEI xmlns="http://www.tei-c.org/ns/1.0"><text><body><p>x</p></body></text></TEI>\n')
+    bad.write_text(model + '<TEI xmlns="http://www.tei-c.org/ns/1.0"><text><body><div/></body></text></TEI>\n')
+    result = CliRunner().invoke(cli, ["validate", "--no-rules", "--no-schematron", str(good)])
+    assert result.exit_code == 0, result.output
+    result = CliRunner().invoke(cli, ["validate", "--no-rules", "--no-schematron", str(bad)])
+    assert result.exit_code == 1 and "bad.xml:2:" in result.output and "E01" in result.output
+
+
+def test_the_frus_repository_s_own_grammar_gives_jing_s_verdicts(shared: Path, tmp_path: Path) -> None:
+    """schema/frus.rnc (3,800 lines written by the TEI's tools, with Schematron in its annotations)
+    on the repository's volume, its XIncludes resolved: invalid, as jing says (revisionDesc and
+    change lack @status, 132 @rend values are not the FRUS ones); then mended as jing asks: valid."""
+    grammar = shared / "frus-repo" / "schema" / "frus.rnc"
+    volume = etree.parse(str(shared / "frus-repo" / "volumes" / "frus1958-60v19.xml"))
+    volume.xinclude()
+    included = tmp_path / "volume.xml"
+    volume.write(str(included), encoding="UTF-8", xml_declaration=True)
+    assert not _jing_valid(grammar, included)
+    assert not _ours_valid(grammar, included)
+
+    run = subprocess.run([str(JING), "-c", str(grammar), str(included)], capture_output=True, text=True, timeout=600)
+    flagged = {int(line.split(":")[1]) for line in run.stdout.splitlines() if 'attribute "rend"' in line}
+    volume = etree.parse(str(included))  # the lines jing names are those of this file
+    tei = "{http://www.tei-c.org/ns/1.0}"
+    for element in volume.iter(f"{tei}revisionDesc", f"{tei}change"):
+        element.set("status", "published")
+    mended = 0
+    for element in volume.iter():
+        if isinstance(element.tag, str) and element.sourceline in flagged and element.get("rend"):
+            element.set("rend", "italic")
+            mended += 1
+    assert mended >= len(flagged) > 100
+    valid = tmp_path / "mended.xml"
+    volume.write(str(valid), encoding="UTF-8", xml_declaration=True)
+    assert _jing_valid(grammar, valid)
+    assert _ours_valid(grammar, valid)  # libxml2's reading of the attributes-after-content groups
+
+    result = CliRunner().invoke(cli, ["validate", "--no-rules", "--no-schematron", "--schema", str(grammar),
+                                      str(valid)])
+    assert result.exit_code == 0, result.output
+    result = CliRunner().invoke(cli, ["validate", "--no-rules", "--no-schematron", "--schema", str(grammar),
+                                      str(included)])
+    assert result.exit_code == 1 and "revisionDesc" in result.output
