@@ -32,7 +32,7 @@ def _jing_valid(grammar: Path, document: Path) -> bool:
 
 
 def _ours_valid(grammar: Path, document: Path) -> bool:
-    schema = etree.RelaxNG(to_xml_syntax(grammar.read_text(encoding="utf-8")))
+    schema = etree.RelaxNG(to_xml_syntax(grammar.read_text(encoding="utf-8"), grammar))
     return schema.validate(etree.parse(str(document)))
 
 
@@ -120,9 +120,71 @@ def test_the_reader_gives_jing_s_verdict(tmp_path: Path, grammar: str, document:
     assert _ours_valid(rnc, xml) is expected
 
 
+def _csl_schemas() -> Path:
+    import citeproc
+
+    return Path(citeproc.__file__).parent / "data" / "schema" / "schemas" / "styles"
+
+
+def test_a_grammar_of_several_files_gives_jing_s_verdict(tmp_path: Path) -> None:
+    """The Citation Style Language's own schema (csl.rnc, hand-written, five files it includes),
+    as citeproc-py ships it, on the official Chicago style the toolkit ships, and on a copy of it
+    that breaks the schema."""
+    grammar = _csl_schemas() / "csl.rnc"
+    style = Path(__file__).parents[1] / "transforms" / "csl" / "chicago-notes-bibliography-17th-edition.csl"
+    assert _jing_valid(grammar, style) and _ours_valid(grammar, style)
+    broken = tmp_path / "broken.csl"
+    broken.write_text(style.read_text(encoding="utf-8").replace(' class="note"', "", 1), encoding="utf-8")
+    assert not _jing_valid(grammar, broken) and not _ours_valid(grammar, broken)
+
+
+def test_an_include_s_block_replaces_the_file_s_definitions(tmp_path: Path) -> None:
+    (tmp_path / "base.rnc").write_text('default namespace = inherit\nstart = element doc { part+ }\n'
+                                       'part = element part { text }\n', encoding="utf-8")
+    # the included file's names take the including file's default namespace (inherit), and the
+    # block's definitions are the including file's own
+    (tmp_path / "strict.rnc").write_text('default namespace t = "urn:t"\ninclude "base.rnc" {\n'
+                                         '  part = element part { "fixed" }\n}\n', encoding="utf-8")
+    cases = {'<doc xmlns="urn:t"><part>fixed</part></doc>': True,
+             '<doc xmlns="urn:t"><part>free</part></doc>': False,
+             '<doc><part>fixed</part></doc>': False}
+    for number, (text, expected) in enumerate(cases.items()):
+        document = tmp_path / f"d{number}.xml"
+        document.write_text(text, encoding="utf-8")
+        assert _jing_valid(tmp_path / "strict.rnc", document) is expected, text
+        assert _ours_valid(tmp_path / "strict.rnc", document) is expected, text
+
+
+@pytest.mark.parametrize(("files", "words"), [
+    ({"a.rnc": 'include "b.rnc"\n', "b.rnc": 'include "a.rnc"\n'}, "includes itself"),
+    ({"a.rnc": 'include "https://example.org/x.rnc"\n'}, "never fetched"),
+    ({"a.rnc": 'include "missing.rnc"\n'}, "cannot be read"),
+    ({"a.rnc": 'include "b.rnc" { c = empty }\n', "b.rnc": "start = element b { empty }\n"}, "replaces nothing"),
+    ({"a.rnc": 'include "b.rnc"\n', "b.rnc": "start = element b { ( }\n"}, "expected a pattern"),
+])
+def test_includes_that_cannot_be_read_are_refused(tmp_path: Path, files: dict[str, str], words: str) -> None:
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    with pytest.raises(CompactSyntaxError, match=words) as caught:
+        to_xml_syntax(files["a.rnc"], tmp_path / "a.rnc")
+    if words == "expected a pattern":  # the place is in the included file, and says so
+        assert caught.value.path == str((tmp_path / "b.rnc").resolve()) and caught.value.line == 1
+
+
+def test_the_relaxed_csl_schema_is_refused_as_jing_refuses_it() -> None:
+    """csl-relaxed.rnc replaces a definition that csl.rnc no longer has: a broken grammar."""
+    grammar = _csl_schemas() / "csl-relaxed.rnc"
+    if JING:
+        run = subprocess.run([JING, "-c", str(grammar), str(grammar)], capture_output=True, text=True, timeout=600)
+        assert "does not override anything" in run.stdout
+    with pytest.raises(CompactSyntaxError, match="'info-updated' in the include's block replaces nothing"):
+        to_xml_syntax(grammar.read_text(encoding="utf-8"), grammar)
+
+
 @pytest.mark.parametrize(("grammar", "where", "words"), [
     ("start = element a { attribute b { xsd:integer }, ( }\n", (1, 52), "expected a pattern"),
-    ('start = element a { text }\ninclude "other.rnc"\n', (2, 1), "include, external"),
+    ('start = element a { text }\ninclude "other.rnc"\n', (2, 9), "beside the including file"),
+    ("start = element a { external \"x.rnc\" }\n", (1, 21), "external pattern"),
     ("start = element p:a { text }\n", (1, 17), "prefix 'p' is not declared"),
     ("start = element a { b, c | d }\nb = empty\nc = empty\nd = empty\n", (1, 26), "cannot be mixed"),
     ('start = element a { "unclosed }\n', (1, 21), "unexpected character"),

@@ -8,8 +8,9 @@ exceptions, ``,`` ``|`` ``&`` and ``? * +``) and name classes (names, ``ns:*``, 
 choices and exceptions); ``\\x{…}`` escapes, the four kinds of literal and literals joined by
 ``~``, keywords escaped as identifiers (``\\include``).  Annotations (``[…]``, ``>> x […]``,
 ``##`` documentation, grammar-level annotation elements) say nothing a validator reads and
-are left out.  ``include`` and ``external`` name other files: they are refused (E0107) rather
-than read half.  The FRUS repository's own grammar, ``schema/frus.rnc``, is the file of this
+are left out.  ``include`` reads the file it names beside the including one (with its block of
+definitions that replace the file's); an ``external`` pattern is refused (E0107) rather than read
+half.  The FRUS repository's own grammar, ``schema/frus.rnc``, is the file of this
 kind that a FRUS editor validates with (tests/test_schema_compact.py checks the verdicts
 against jing's).
 """
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from lxml import etree
 
@@ -45,11 +47,11 @@ _TOKEN = re.compile(rf"""
 
 class CompactSyntaxError(ValueError):
     """The text is not RELAX NG compact syntax that this reader takes; ``line`` and ``column``
-    say where (1-based)."""
+    say where (1-based), ``path`` in which file when it is one the grammar includes."""
 
-    def __init__(self, message: str, line: int, column: int) -> None:
+    def __init__(self, message: str, line: int, column: int, path: str | None = None) -> None:
         super().__init__(f"{message} (line {line}, column {column})")
-        self.message, self.line, self.column = message, line, column
+        self.message, self.line, self.column, self.path = message, line, column, path
 
 
 @dataclass(frozen=True)
@@ -86,13 +88,21 @@ def _error(text: str, offset: int, message: str) -> CompactSyntaxError:
     return CompactSyntaxError(message, line, offset - (text.rfind("\n", 0, offset) + 1) + 1)
 
 
-def to_xml_syntax(source: str) -> etree._ElementTree:
+def to_xml_syntax(source: str, path: Path | None = None) -> etree._ElementTree:
     """The grammar of a compact-syntax text, as an RNG (XML syntax) tree; raises
-    :class:`CompactSyntaxError` where it cannot be read."""
-    text = _ESCAPE.sub(lambda match: chr(int(match.group(1), 16)), source.replace("\r\n", "\n"))
-    tree = _Reader(text).read()
+    :class:`CompactSyntaxError` where it cannot be read.  ``path``: the file the text is,
+    whose folder the files it includes are found in."""
+    tree = _Reader(_unescaped(source), path).read()
     _attributes_first(tree.getroot())
     return tree
+
+
+def _unescaped(source: str) -> str:
+    return _ESCAPE.sub(lambda match: chr(int(match.group(1), 16)), source.replace("\r\n", "\n"))
+
+
+#: How deep includes may nest (a grammar that includes itself is refused before that).
+_MAX_INCLUDES = 32
 
 
 _WRAPPERS = frozenset(f"{_R}{name}" for name in ("group", "interleave", "choice", "optional", "zeroOrMore",
@@ -137,13 +147,33 @@ def _attributes_first(grammar: etree._Element) -> None:
             group.extend(ordered)
 
 
+def _components(grammar: etree._Element, name: str) -> list[etree._Element]:
+    """The ``define`` or ``start`` elements of a grammar's own level (inside its divisions, not
+    inside a nested ``grammar``)."""
+    found: list[etree._Element] = []
+    for child in grammar:
+        if child.tag == f"{_R}{name}":
+            found.append(child)
+        elif child.tag == f"{_R}div":
+            found.extend(_components(child, name))
+    return found
+
+
 class _Reader:
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, path: Path | None = None, inherited: str = "",
+                 including: tuple[Path, ...] = ()) -> None:
         self.text = text
-        self.tokens = _tokens(text)
+        self.path = path
+        self.including = including  # the files that include this one, outermost first
+        try:
+            self.tokens = _tokens(text)
+        except CompactSyntaxError as error:
+            error.path = str(path) if path is not None and including else None
+            raise
         self.at = 0
         self.prefixes: dict[str, str] = {"xml": XML_NS}
-        self.default_ns = ""
+        self.inherited = inherited
+        self.default_ns = inherited
         self.datatypes: dict[str, str] = {"xsd": XSD_DATATYPES}
 
     # -- tokens ----------------------------------------------------------------------
@@ -162,7 +192,9 @@ class _Reader:
     def fail(self, message: str, token: _Token | None = None) -> CompactSyntaxError:
         token = token or self.token
         shown = token.value or "the end of the file"
-        return _error(self.text, token.offset, f"{message}, found {shown!r}")
+        error = _error(self.text, token.offset, f"{message}, found {shown!r}")
+        error.path = str(self.path) if self.path is not None and self.including else None
+        return error
 
     def is_op(self, value: str, token: _Token | None = None) -> bool:
         token = token or self.token
@@ -243,9 +275,9 @@ class _Reader:
         self.take()
         prefix = self.take().value if self.token.kind == "name" else ""
         self.expect("=")
-        if self.is_keyword("inherit"):  # at the top of a file, the namespace it inherits is none
+        if self.is_keyword("inherit"):  # the including file's, else none
             self.take()
-            uri = ""
+            uri = self.inherited
         else:
             uri = self.literal()
         if prefix:
@@ -283,9 +315,8 @@ class _Reader:
                 self.expect("{")
                 self.grammar_content(etree.SubElement(parent, f"{_R}div"), until_end=False)
                 self.expect("}")
-            elif self.is_keyword("include") or self.is_keyword("external"):
-                raise self.fail("another file's grammar (include, external) is not read: give one "
-                                "file, or its XML syntax (.rng)")
+            elif self.is_keyword("include"):
+                self.include(parent)
             elif token.kind == "name" and self.peek().kind == "op" and self.peek().value in ("=", "|=", "&="):
                 self.take()
                 define = etree.SubElement(parent, f"{_R}define", name=token.value)
@@ -295,6 +326,62 @@ class _Reader:
                 self.skip_brackets()
             else:
                 raise self.fail("expected a definition, 'start', 'div' or '}'")
+
+    def include(self, parent: etree._Element) -> None:
+        """``include "file.rnc" [inherit = p] [{ … }]``: the file's grammar in a ``div``, less
+        the definitions (and the start) that the block after it gives again."""
+        self.take()
+        href_token = self.token
+        href = self.literal()
+        inherited = self.default_ns
+        if self.is_keyword("inherit"):
+            self.take()
+            self.expect("=")
+            prefix = self.take()
+            inherited = self.namespace(prefix.value, prefix)
+        overrides = etree.Element(f"{_R}div")
+        if self.is_op("{"):
+            self.take()
+            self.grammar_content(overrides, until_end=False)
+            self.expect("}")
+        included = self.included_grammar(href, inherited, href_token)
+        replaced = {define.get("name") for define in _components(overrides, "define")}
+        found = set()
+        for define in _components(included, "define"):
+            if define.get("name") in replaced:
+                found.add(define.get("name"))
+                define.getparent().remove(define)
+        if replaced - found:  # RELAX NG 4.7: what the block gives again must be in the file
+            raise self.fail(f"the definition {sorted(replaced - found)[0]!r} in the include's block replaces "
+                            f"nothing in {href}", href_token)
+        if _components(overrides, "start"):
+            starts = _components(included, "start")
+            if not starts:
+                raise self.fail(f"the start in the include's block replaces nothing in {href}", href_token)
+            for start in starts:
+                start.getparent().remove(start)
+        div = etree.SubElement(parent, f"{_R}div")
+        div.extend(list(included))
+        div.extend(list(overrides))
+
+    def included_grammar(self, href: str, inherited: str, token: _Token) -> etree._Element:
+        if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", href) and not re.match(r"^[A-Za-z]:[\\/]", href):
+            raise self.fail("an included grammar is read from a local file, never fetched", token)
+        if self.path is None:
+            raise self.fail("an included grammar is found beside the including file, and this text has none",
+                            token)
+        target = (self.path.parent / href).resolve()
+        if target in self.including or target == self.path.resolve():
+            raise self.fail("this grammar includes itself", token)
+        if len(self.including) >= _MAX_INCLUDES:
+            raise self.fail(f"includes nest more than {_MAX_INCLUDES} deep", token)
+        try:
+            text = target.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            reason = getattr(error, "strerror", None) or "not UTF-8 text"
+            raise self.fail(f"the included grammar {href} cannot be read ({reason})", token) from None
+        reader = _Reader(_unescaped(text), target, inherited, (*self.including, self.path.resolve()))
+        return reader.read().getroot()
 
     def definition(self, holder: etree._Element) -> None:
         operator = self.take()
@@ -379,8 +466,8 @@ class _Reader:
                 return self.value(word, "")
             return self.data_rest(word, "")
         if word == "external":
-            raise self.fail("another file's grammar (include, external) is not read: give one file, "
-                            "or its XML syntax (.rng)")
+            raise self.fail("an external pattern is not read: write it into this grammar, or include "
+                            "its file")
         if word and word in KEYWORDS:
             raise self.fail("expected a pattern")
         self.take()

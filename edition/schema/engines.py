@@ -231,10 +231,11 @@ class CompactRelaxNGSchema(RelaxNGSchema):
             raise schema_error("the compact syntax is read as UTF-8 and this file is not: save it as UTF-8",
                                str(self.path)) from None
         try:
-            return to_xml_syntax(text)
+            return to_xml_syntax(text, self.path)
         except CompactSyntaxError as error:
             raise EditionUsageError.at("E0107", f"not RELAX NG compact syntax that can be read: {error.message}",
-                                       path=str(self.path), line=error.line, column=error.column) from None
+                                       path=error.path or str(self.path), line=error.line,
+                                       column=error.column) from None
 
 
 class OddSchema(XsdSchema):
