@@ -6,6 +6,7 @@ grammars written to reach every construct and on the FRUS repository's own ``sch
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shutil
 import subprocess
@@ -194,6 +195,26 @@ def test_what_cannot_be_read_is_located(grammar: str, where: tuple[int, int], wo
         to_xml_syntax(grammar)
     assert (caught.value.line, caught.value.column) == where
     assert words in caught.value.message
+
+
+def test_hostile_text_is_refused_and_never_a_traceback() -> None:
+    """Escapes and literals that XML cannot hold, nesting deeper than Python's stack, and 2,000
+    random sequences of the syntax's own tokens: a CompactSyntaxError or a grammar, nothing else."""
+    import random  # here: the other tests need no random texts
+
+    for grammar in ['start = element a { "\\x{FFFFFFFF}" }', 'start = element a { "\\x{0}" }',
+                    'start = element a { "x\x01y" }', "start = " + "(" * 50_000 + "empty" + ")" * 50_000,
+                    "start = element a { " * 20_000 + "empty" + " }" * 20_000]:
+        with pytest.raises(CompactSyntaxError):
+            to_xml_syntax(grammar)
+    pieces = ["start", "=", "element", "attribute", "a", "x:b", "x:*", "*", "{", "}", "(", ")", "[", "]", ",",
+              "|", "&", "?", "+", "-", "~", ">>", "|=", "&=", '"v"', "text", "empty", "list", "mixed", "grammar",
+              "div", "parent", "xsd:token", "namespace", "default", "include", "\\x{41}", "## doc\n", "\\a"]
+    chooser = random.Random(20)
+    for _ in range(2000):
+        text = 'namespace x = "urn:x"\n' + " ".join(chooser.choice(pieces) for _ in range(chooser.randint(1, 30)))
+        with contextlib.suppress(CompactSyntaxError):  # a refusal is an answer; any other exception is not
+            to_xml_syntax(text)
 
 
 def test_a_broken_rnc_is_an_e0107_usage_error_at_its_place(tmp_path: Path, memo_path: Path) -> None:

@@ -92,13 +92,31 @@ def to_xml_syntax(source: str, path: Path | None = None) -> etree._ElementTree:
     """The grammar of a compact-syntax text, as an RNG (XML syntax) tree; raises
     :class:`CompactSyntaxError` where it cannot be read.  ``path``: the file the text is,
     whose folder the files it includes are found in."""
-    tree = _Reader(_unescaped(source), path).read()
-    _attributes_first(tree.getroot())
+    try:
+        tree = _Reader(_unescaped(source), path).read()
+        _attributes_first(tree.getroot())
+    except RecursionError:
+        raise CompactSyntaxError("patterns or includes nest too deep to be read", 1, 1,
+                                 str(path) if path is not None else None) from None
     return tree
 
 
+#: What XML text may hold (XML 1.0, production Char): a literal holding anything else cannot
+#: become a grammar in the XML syntax.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
 def _unescaped(source: str) -> str:
-    return _ESCAPE.sub(lambda match: chr(int(match.group(1), 16)), source.replace("\r\n", "\n"))
+    """``\\x{…}`` escapes replaced by their characters (the syntax's first step, before tokens)."""
+    text = source.replace("\r\n", "\n")
+
+    def character(match: re.Match[str]) -> str:
+        code = int(match.group(1), 16)
+        if code > 0x10FFFF or _NOT_XML.match(chr(code)):
+            raise _error(text, match.start(), f"the escape {match.group()} is not a character XML allows")
+        return chr(code)
+
+    return _ESCAPE.sub(character, text)
 
 
 #: How deep includes may nest (a grammar that includes itself is refused before that).
@@ -212,13 +230,19 @@ class _Reader:
     def literal(self) -> str:
         if self.token.kind != "literal":
             raise self.fail("expected a literal")
-        parts = [self.take().value]
+        parts = [self.checked(self.take())]
         while self.is_op("~"):
             self.take()
             if self.token.kind != "literal":
                 raise self.fail("expected a literal after '~'")
-            parts.append(self.take().value)
+            parts.append(self.checked(self.take()))
         return "".join(parts)
+
+    def checked(self, token: _Token) -> str:
+        bad = _NOT_XML.search(token.value)
+        if bad is not None:
+            raise self.fail(f"this literal holds {bad.group()!r}, a character XML does not allow", token)
+        return token.value
 
     # -- annotations (left out) ---------------------------------------------------------
     def skip_brackets(self) -> None:
