@@ -11,7 +11,6 @@ click.  Everything else goes through the click command (:mod:`edition.cli`), whi
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -47,7 +46,9 @@ def plain_arguments(argv: list[str]) -> Plain | None:
     """Paths, ``--out``, the formats, the options and ``--full`` of ``edition build``, when the
     command line holds nothing else than paths and those options (no ``--``, no value that is
     empty or an option, no shell completion asked for), else None: click's business."""
-    if not argv or argv[0] != "build" or any(name.endswith("_COMPLETE") for name in os.environ):
+    from .exits import completion_asked
+
+    if not argv or argv[0] != "build" or completion_asked():
         return None
     paths: list[Path] = []
     out: Path | None = None

@@ -113,6 +113,12 @@ def echo_lines(echo: Callable[..., Any], lines: Iterable[str]) -> None:
         echo("\n".join(block))
 
 
+def completion_asked() -> bool:
+    """Whether the shell asks click to complete a command line (``_EDITION_COMPLETE`` and the
+    like): the quick ways leave that to click."""
+    return any(name.endswith("_COMPLETE") for name in os.environ)
+
+
 def without_click(body: Callable[[], None]) -> NoReturn:
     """Run a command's body as its click command runs it when every option is at its default:
     the decorators of :mod:`edition.cli` (``_include_options``, ``_fail_cleanly``,

@@ -74,11 +74,11 @@ def run(arguments: tuple[str, ...], named: str | None, list_queries: bool, queri
 def plain_arguments(argv: list[str]) -> tuple[str, ...] | None:
     """The arguments of ``edition query ARG...`` when the command line holds nothing else
     (no option, no ``--``, no shell completion asked for), else None: click's business."""
-    import os
+    from .exits import completion_asked
 
     if len(argv) < 2 or argv[0] != "query" or any(argument.startswith("-") for argument in argv[1:]):
         return None
-    if any(name.endswith("_COMPLETE") for name in os.environ):
+    if completion_asked():
         return None
     return tuple(argv[1:])
 

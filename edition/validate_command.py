@@ -68,14 +68,14 @@ def plain_arguments(argv: list[str]) -> tuple[frozenset[str], tuple[str, ...]] |
     """The flags and the paths of ``edition validate``, when the command line holds nothing
     else than paths and :data:`QUICK_FLAGS` (each once; no ``--``, no shell completion asked
     for), else None: click's business."""
-    import os
+    from .exits import completion_asked
 
     if not argv or argv[0] != "validate":
         return None
     flags = [argument for argument in argv[1:] if argument.startswith("-")]
     if any(flag not in QUICK_FLAGS for flag in flags) or len(set(flags)) < len(flags):
         return None
-    if any(name.endswith("_COMPLETE") for name in os.environ):
+    if completion_asked():
         return None
     return frozenset(flags), tuple(argument for argument in argv[1:] if not argument.startswith("-"))
 

@@ -313,17 +313,25 @@ class _Reader:
         at = self.at
         try:
             self.skip_annotations()
-            token, following = self.token, self.peek()
+            token = self.token
             if token.kind == "end":
                 return True
             if self.is_keyword("start") or self.is_keyword("div") or self.is_keyword("include"):
                 return True
-            if token.kind == "name" and (following.kind == "op" and following.value in ("=", "|=", "&=")):
-                return True
-            return token.kind in ("name", "cname") and self.is_op("[", following) \
-                and not (token.kind == "name" and not token.escaped and token.value in KEYWORDS)
+            return self.at_definition() or (self.at_annotation_element()
+                                            and not (token.kind == "name" and not token.escaped
+                                                     and token.value in KEYWORDS))
         finally:
             self.at = at
+
+    def at_definition(self) -> bool:
+        """``name =`` (or ``|=``, ``&=``) ahead."""
+        following = self.peek()
+        return self.token.kind == "name" and following.kind == "op" and following.value in ("=", "|=", "&=")
+
+    def at_annotation_element(self) -> bool:
+        """``name [`` ahead: an annotation element among the definitions."""
+        return self.token.kind in ("name", "cname") and self.is_op("[", self.peek())
 
     def grammar_content(self, parent: etree._Element, until_end: bool) -> None:
         while True:
@@ -341,12 +349,12 @@ class _Reader:
                 self.expect("}")
             elif self.is_keyword("include"):
                 self.include(parent)
-            elif token.kind == "name" and self.peek().kind == "op" and self.peek().value in ("=", "|=", "&="):
+            elif self.at_definition():
                 self.take()
                 define = etree.SubElement(parent, f"{_R}define", name=token.value)
                 self.definition(define)
-            elif token.kind in ("name", "cname") and self.is_op("[", self.peek()):
-                self.take()  # an annotation element among the definitions
+            elif self.at_annotation_element():
+                self.take()
                 self.skip_brackets()
             else:
                 raise self.fail("expected a definition, 'start', 'div' or '}'")
