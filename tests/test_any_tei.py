@@ -12,13 +12,16 @@ from __future__ import annotations
 import collections
 from pathlib import Path
 
+import lxml.html
 import pytest
+from checker import checker_reason, html_errors
 from conftest import shared_path
 from lxml import etree
 from wordorder import WORD, found_in_order, html_words, output_words, tei_words
 
 from edition.build import build
 from edition.document import TEI_NS, load
+from edition.transforms.stage import plain_text
 
 #: The share of the words of a file's text each output must hold, in context.
 REQUIRED = 0.995
@@ -159,3 +162,40 @@ def test_words_broken_across_lines_appear_whole(built, name: str) -> None:
         assert len(broken) <= len(joined) * (1 - REQUIRED), (
             f"{name} ({label}): {len(broken)} of {len(joined)} words broken at a line end are not whole, "
             f"e.g. {broken[:10]}")
+
+
+def test_every_page_is_valid_html5(built) -> None:
+    # a play's acts without heads once made its scenes' h4 follow the title's h2, and a listBibl's
+    # bibl an item inside an item: the checker refuses both
+    reason = checker_reason()
+    if reason:
+        pytest.skip(reason)
+    _, out, _ = built
+    problems = html_errors([out / "html" / f"{Path(name).stem}.html" for name in FILES])
+    assert problems == [], "\n".join(problems[:30])
+
+
+@pytest.mark.parametrize(("name", "listed"), [("F-rom.xml", 25), ("kant_rvernunft_1781.TEI-P5.xml", 162)])
+def test_a_long_page_lists_its_divisions_each_linking_to_its_heading(built, name: str, listed: int) -> None:
+    folder, out, _ = built
+    page = lxml.html.document_fromstring((out / "html" / f"{Path(name).stem}.html").read_bytes())
+    links = page.xpath("//nav[@class='page-contents']//a")
+    source = load(folder / name)
+    headed = [d for d in source.root.iter(*(f"{{{TEI_NS}}}div{n}" for n in ("", *"1234567")))
+              if d.find(f"{{{TEI_NS}}}head") is not None and plain_text(d.find(f"{{{TEI_NS}}}head"))]
+    assert len(links) == len(headed) == listed
+    for link, division in zip(links, headed, strict=True):
+        targets = page.xpath(f"//*[@id='{link.get('href')[1:]}']")
+        assert len(targets) == 1, link.get("href")
+        heading = targets[0].xpath("(.//h1|.//h2|.//h3|.//h4|.//h5|.//h6|.//p[contains(@class, 'head')])[1]")[0]
+        # the heading's text, without the calls of the notes it holds
+        for call in heading.xpath(".//a[contains(@class, 'note-call')]"):
+            call.drop_tree()
+        assert " ".join(heading.text_content().split()) == link.text_content() \
+            == plain_text(division.find(f"{{{TEI_NS}}}head"))
+
+
+def test_a_short_page_lists_none(built) -> None:
+    _, out, _ = built
+    for name in ("let695.xml", "osinski.xml", "CIDTC-3823-cortez.xml", "27003.xml"):
+        assert b"page-contents" not in (out / "html" / f"{Path(name).stem}.html").read_bytes(), name

@@ -109,3 +109,25 @@ def test_the_volume_epub_passes_epubcheck(frus_volume: Path, tmp_path: Path) -> 
     assert "594" in pages and len(pages) > 800
     opf = _read(epub, "EPUB/content.opf")
     assert opf.xpath("//dc:creator/text()", namespaces=NS) == ["Harriet Dashiell Schwar", "Glenn W. LaFantasie"]
+
+
+def test_a_play_in_one_file_has_its_scenes_in_the_books_contents(tmp_path: Path) -> None:
+    from conftest import shared_path
+
+    from edition.build import build
+
+    play = shared_path("any-tei", "F-rom.xml")
+    assert build([play], out=tmp_path / "edition", formats=["epub"]).exit_code == 0
+    epub = tmp_path / "edition" / "epub" / "F-rom.epub"
+    checked = _epubcheck(epub)
+    assert _errors(checked) == 0, checked[-3000:]
+    nav = _read(epub, "EPUB/nav.xhtml")
+    # the play's page, holding its title's division, holding the 24 scenes (the acts have no heading)
+    page = nav.xpath("//h:nav[@epub:type='toc']/h:ol/h:li", namespaces=NS)
+    assert len(page) == 1 and page[0].xpath("string(h:a/@href)", namespaces=NS) == "F-rom.xhtml"
+    scenes = page[0].xpath("h:ol/h:li/h:ol/h:li/h:a", namespaces=NS)
+    assert [a.text for a in scenes[:2]] == ["Actus Primus. Scœna Prima.", "[Act 1, Scene 2]"] and len(scenes) == 24
+    text = _read(epub, "EPUB/F-rom.xhtml")
+    for link in scenes:
+        target = link.get("href").partition("#")[2]
+        assert len(text.xpath(f"//*[@id='{target}']")) == 1, target

@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from checker import checker_reason, html_errors
 from lxml import html
 
 from edition.document import parse
 from edition.transforms.engine import get_writer
-
-REPO = Path(__file__).resolve().parents[1]
-VNU = REPO / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 
 
 @pytest.fixture(scope="module")
@@ -154,18 +149,38 @@ def test_unsafe_link_targets_are_neutralised() -> None:
     assert [d.code for d in result.diagnostics].count("W0302") == 2
 
 
+def test_a_page_lists_its_divisions_linking_to_ids_it_holds_once() -> None:
+    # a division's id is its canonical reference (div1), else its xml:id, else the stage's anchor
+    # (sec-N); the third division's anchor, sec-3, is a seg's xml:id: its link follows the id it got
+    document = parse(b"""<TEI xmlns="http://www.tei-c.org/ns/1.0"><teiHeader/><text><body>
+<p><seg xml:id="sec-3">x</seg></p><div><head>One</head><div><head>Two</head><p>y</p></div>
+<div><head>Three &amp; more</head><p>z</p></div></div><div xml:id="four"><head>Four</head></div></body></text></TEI>""",
+                     "fixture.xml")
+    result = get_writer("html")().write_unit(document, document.root.find("{http://www.tei-c.org/ns/1.0}text"), {})
+    page = html.document_fromstring(result.files["index.html"])
+    nav = _one(page, "//nav[@class='page-contents']")
+    links = [(a.get("href"), a.text_content()) for a in nav.iter("a")]
+    assert links == [("#div1", "One"), ("#sec-2", "Two"), ("#sec-3-2", "Three & more"), ("#four", "Four")]
+    for href, title in links:
+        target = _one(page, f"//*[@id='{href[1:]}']")
+        assert target.tag == "div" and title in target.text_content()
+    assert [a.text for a in nav.xpath("./details/ol/li/ol/li/a")] == ["Two", "Three & more"]  # nested as in the TEI
+    assert result.record["contents"] == [[1, "div1", "One"], [2, "sec-2", "Two"], [2, "sec-3-2", "Three & more"],
+                                         [1, "four", "Four"]]
+
+
+def test_the_memo_and_a_volume_list_no_divisions_on_their_pages(memo_page: html.HtmlElement,
+                                                                 corpus_edition) -> None:
+    assert memo_page.xpath("//nav[@class='page-contents']") == []
+    out, _ = corpus_edition
+    for page in sorted((out / "html").glob("*/*.html")):  # the excerpt: a volume of four documents
+        assert b"page-contents" not in page.read_bytes(), page
+
+
 # -- the Nu HTML Checker ------------------------------------------------------------------
 
-def _checker_reason() -> str | None:
-    if shutil.which("java") is None:
-        return "java is not installed (the Nu HTML Checker runs on the machine's Java)"
-    if not VNU.is_file():
-        return "node_modules/vnu-jar is missing: run `npm install` (package.json lists vnu-jar)"
-    return None
-
-
 def test_every_page_is_valid_html5(memo_edition, corpus_edition) -> None:
-    reason = _checker_reason()
+    reason = checker_reason()
     if reason:
         pytest.skip(reason)
     memo_out, _ = memo_edition
@@ -174,10 +189,6 @@ def test_every_page_is_valid_html5(memo_edition, corpus_edition) -> None:
     excerpt = sorted((corpus_out / "html").glob("*/*.html")) + sorted((corpus_out / "html").glob("*.html"))
     singles = [p for p in sorted((corpus_out / "html").glob("*.html"))]
     pages += excerpt + singles[::1]
-    result = subprocess.run(["java", "-jar", str(VNU), "--errors-only", "--format", "json", *map(str, pages)],
-                            capture_output=True, text=True, timeout=600)
-    messages = json.loads(result.stderr or result.stdout or '{"messages": []}')["messages"]
-    problems = [f"{m.get('url', '')}:{m.get('lastLine', '?')}: {m.get('message')}" for m in messages
-                if m.get("type") == "error" or m.get("subType") == "fatal"]
+    problems = html_errors(pages)
     assert len(pages) > 70
     assert problems == [], "\n".join(problems[:30])

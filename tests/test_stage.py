@@ -99,3 +99,32 @@ def test_the_users_tree_is_not_changed() -> None:
     assert etree.tostring(document.root) == before
     assert [(e.tag, e.sourceline) for e in document.root.iter()] == lines
     assert document.element_for_ref("d1") is document.root.find(f".//{tei('div')}")
+
+
+def test_a_division_without_a_heading_adds_no_level() -> None:
+    # a play's act without a head: its scenes' heads come right under the play's
+    document = doc("<div><head>Play</head><div><div><head>Scene</head></div></div></div>"
+                   "<div><div><head>Alone</head></div></div>")
+    stage = decide(document)
+    assert {plain_text(h): stage.heading_level(h) for h in document.root.iter(tei("head"))} == {
+        "Play": 1, "Scene": 2, "Alone": 1}
+
+
+def test_a_unit_lists_its_headed_divisions_nested_each_with_an_anchor() -> None:
+    document = doc("<div><head>Play</head><div><div><head>Scene <note>n</note>1</head><p>a</p></div>"
+                   "<div xml:id='s2'><head>Scene 2</head></div></div><div><head/><div><head>Epilogue</head></div>"
+                   "</div></div>")
+    entries = decide(document).contents(document.root.find(tei("text")))
+    # divisions in document order: Play 1, the act 2, the scenes 3 and 4, the headless one 5, Epilogue 6
+    assert [(e.title, e.depth, e.anchor) for e in entries] == [
+        ("Play", 1, "sec-1"), ("Scene 1", 2, "sec-3"), ("Scene 2", 2, "sec-4"), ("Epilogue", 2, "sec-6")]
+    assert [e.division.get("{http://www.w3.org/XML/1998/namespace}id") for e in entries] == [None, None, "s2", None]
+
+
+def test_a_unit_with_few_headed_divisions_or_its_own_table_of_contents_lists_none() -> None:
+    few = doc("<div><head>A</head></div><div><head>B</head></div><div><p>no head</p></div>")
+    assert decide(few).contents(few.root.find(tei("text"))) == ()
+    placed = doc("<divGen type='toc'/><div><head>A</head></div><div><head>B</head></div><div><head>C</head></div>")
+    assert decide(placed).contents(placed.root.find(tei("text"))) == ()
+    three = doc("<div><head>A</head></div><div><head>B</head></div><div><head>C</head></div>")
+    assert [e.title for e in decide(three).contents(three.root.find(tei("text")))] == ["A", "B", "C"]

@@ -190,7 +190,8 @@ def make_epub(key: str, members: list[dict[str, Any]]) -> bytes:
         path = tuple(record.get("chapters") or ())
         link = epub.Link(f"{record['name']}.xhtml", record["title"], f"toc-{record['name']}")
         if not path:
-            toc.append(link)
+            within = _contents_toc(record["name"], record.get("contents") or [])
+            toc.append((epub.Section(record["title"], f"{record['name']}.xhtml"), within) if within else link)
             continue
         if path not in open_sections:
             children: list[Any] = []
@@ -208,6 +209,30 @@ def make_epub(key: str, members: list[dict[str, Any]]) -> bytes:
     buffer = io.BytesIO()
     epub.write_epub(buffer, book, {"epub3_pages": False, "mtime": stamp, "play_order": {"enabled": False}})
     return _fixed_zip(buffer.getvalue(), all_pages, stamp)
+
+
+def _contents_toc(name: str, entries: Sequence[Sequence[Any]]) -> list[Any]:
+    """The page's contents (``[depth, id, title]``, the stage's) as EbookLib's nested table of
+    contents: a link per division, a section for one that holds others."""
+    from ebooklib import epub
+
+    top: list[dict[str, Any]] = []
+    open_at: list[tuple[int, list[dict[str, Any]]]] = [(0, top)]
+    for depth, ident, title in entries:
+        while open_at[-1][0] >= depth:
+            open_at.pop()
+        # a division shown without an id has no place to link to: it links to its page
+        entry: dict[str, Any] = {"href": f"{name}.xhtml" + (f"#{ident}" if ident else ""), "title": title,
+                                 "within": []}
+        open_at[-1][1].append(entry)
+        open_at.append((depth, entry["within"]))
+
+    def made(entries: list[dict[str, Any]]) -> list[Any]:
+        return [(epub.Section(e["title"], e["href"]), made(e["within"])) if e["within"]
+                else epub.Link(e["href"], e["title"], f"toc-{name}-{e['href'].partition('#')[2] or 'page'}")
+                for e in entries]
+
+    return made(top)
 
 
 def _escape(text: str) -> str:

@@ -36,6 +36,7 @@ from .html_page import (
     _printed_pages,
     _search_facets,
     inline_markup,
+    page_contents,
     page_title,
     pager,
     render_page,
@@ -79,6 +80,9 @@ class HtmlWriter(HtmlBehaviours):
         ctx.state.update(phrasing=0, link=0, list=None, table=None, notes=[], ids={"main", "top", "notes-title"},
                          note_count=0, mention_count=0, mentions=[], entries={}, choices=0, diagnostics=[],
                          refs=self._refs(document), described=self._described(document))
+        # a long page of one file lists its divisions (a volume's pages have the volume's contents)
+        contents = () if planned.volume else ctx.decisions.contents(unit)
+        ctx.state.update(contents={entry.division: entry for entry in contents}, anchors={})
         documents = unit.findall(f".//{tei('div')}[@type='document']") if unit.tag not in _DIVISIONS else []
         # a text holding exactly one titled document: that title is the page's heading
         ctx.state["titled_by_document"] = len(documents) == 1 and documents[0].find(tei("head")) is not None
@@ -103,6 +107,7 @@ class HtmlWriter(HtmlBehaviours):
                                   planned.cite_files, root, page_path)
         header_title = ("" if is_division or ctx.state["titled_by_document"]
                         else f'<h1 class="title">{escape(title)}</h1>')
+        listed = page_contents(contents, ctx.state["anchors"])
         switch = ""
         if ctx.state["choices"]:
             switch = ('<div class="reading-switch" hidden><span id="switch-label">Text:</span> '
@@ -142,8 +147,8 @@ class HtmlWriter(HtmlBehaviours):
         files: dict[str, bytes] = {}
         for file, initial, part in parts or [(f"{name}.html", "", body)]:
             main = (f'<main id="main" tabindex="-1"{para_cite}>{crumbs}{goto}{switch}{header_title}'
-                    f'{"" if files else before}<div class="text"{article_lang}{indexed}>{facets}{part}</div>{notes}'
-                    f'{downloads}{cite_box}{bottom_pager}</main>')
+                    f'{"" if files else listed + before}<div class="text"{article_lang}{indexed}>{facets}{part}</div>'
+                    f'{notes}{downloads}{cite_box}{bottom_pager}</main>')
             heading = f"{title}: {initial.upper()}" if initial and files else title
             tab_title = f"{heading} — {short}" if short else heading
             files[file] = render_page(title=tab_title, lang=lang, root=root, main=main,
@@ -157,6 +162,9 @@ class HtmlWriter(HtmlBehaviours):
             "number": unit.get("n") if is_document else None, "pages": pages, "page_anchors": page_anchors,
             "short": short,
         }
+        if contents:  # [depth, id, title]: the ebook's table of contents lists them too
+            record["contents"] = [[entry.depth, ctx.state["anchors"].get(entry.division, ""), entry.title]
+                                  for entry in contents]
         if planned.first:
             record["authorities"] = authorities(document, planned.docid)
         if parts:

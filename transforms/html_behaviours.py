@@ -49,6 +49,8 @@ _PRINTED_OPEN = '<span class="alt-mark" data-pagefind-ignore>[printed: </span>'
 _PRINTED_CLOSE = '<span class="alt-mark" data-pagefind-ignore>]</span>'
 _INLINE_TAGS = {"emph": "em", "add": "ins", "del": "del", "code": "code", "abbr": "abbr",
                 "mentioned": "i"}
+#: How an element rendered as an item of a list of each kind begins (:meth:`HtmlBehaviours.item`, ``label``).
+_ITEM_OPENINGS = {"ul": ("<li ", "<li>"), "ol": ("<li ", "<li>"), "dl": ("<dd ", "<dd>", "<dt ", "<dt>")}
 _REND_TAGS = {"sup": "sup", "superscript": "sup", "sub": "sub", "subscript": "sub"}
 
 
@@ -164,15 +166,29 @@ class HtmlBehaviours(Writer[str]):
         return parts
 
     # -- the vocabulary ------------------------------------------------------------
+    def _open_listed(self, ctx: Context, node: etree._Element, tag: str, classes: Iterable[str]) -> str:
+        """:meth:`_open`, and for a division the page's contents list, the id they link to: its
+        own, else the stage's anchor (recorded in ``anchors`` for the contents)."""
+        listed = ctx.state.get("contents")
+        entry = listed.get(node) if listed else None
+        if entry is None:
+            return self._open(ctx, node, tag, classes)
+        ident = self._unique(ctx, safe_id(ctx.state["refs"].get(node) or node.get(XML_ID) or entry.anchor))
+        ctx.state["anchors"][node] = ident
+        # the id first, where _open puts it
+        return f'<{tag} id="{attribute(ident)}"{self._open(ctx, node, tag, classes, with_id=False)[len(tag) + 1:]}'
+
     def document(self, ctx: Context, node: etree._Element, model: Model, content: Content) -> str:
         tag = "span" if self._phrasing(ctx) else "article"
-        return f"{self._open(ctx, node, tag, ('document', *model.classes))}{content()}</{tag}>"
+        return f"{self._open_listed(ctx, node, tag, ('document', *model.classes))}{content()}</{tag}>"
 
     def block(self, ctx: Context, node: etree._Element, model: Model, content: Content) -> str:
         if self._phrasing(ctx):
-            return f"{self._open(ctx, node, 'span', (local_name(node), *model.classes, 'block'))}{content()}</span>"
+            opening = self._open_listed(ctx, node, "span", (local_name(node), *model.classes, "block"))
+            return f"{opening}{content()}</span>"
         tag = "blockquote" if "quote" in model.classes else "div"
-        return f"{self._open(ctx, node, tag, (local_name(node), *model.classes, *_rend(node)))}{content()}</{tag}>"
+        opening = self._open_listed(ctx, node, tag, (local_name(node), *model.classes, *_rend(node)))
+        return f"{opening}{content()}</{tag}>"
 
     def heading(self, ctx: Context, node: etree._Element, model: Model, content: Content) -> str:
         unit = ctx.unit
@@ -234,8 +250,9 @@ class HtmlBehaviours(Writer[str]):
             def place(child: etree._Element | None, html: str) -> str:
                 if child is not None and child.tag == tei("head"):
                     heads.append(html)
-                elif child is not None and child.tag in (tei("item"), tei("label")):
-                    items.append(html)
+                elif child is not None and (child.tag in (tei("item"), tei("label"))
+                                            or html.startswith(_ITEM_OPENINGS[tag])):
+                    items.append(html)  # an item, or what the table renders as one (listBibl's bibl)
                 elif tag == "dl":
                     items.append(f'<dd class="list-extra">{html}</dd>')
                 else:

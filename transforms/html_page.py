@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from .indexes import OVERVIEW
 from .markup import attribute, escape, plain, safe_id
 from .reader import breadcrumb, chapter_anchor, search_box
 from .stage import DIVISIONS as _DIVISIONS
+from .stage import ContentsEntry
 
 #: The Content-Security-Policy of every page: nothing but our own files, no inline script.
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
@@ -145,6 +146,30 @@ def unit_date(document: Document, unit: etree._Element) -> str:
                 return value
     found = _DATE_IN_HEADER(document.header) if document.header is not None else []
     return str(found[0]) if found else ""
+
+
+def page_contents(entries: Sequence[ContentsEntry], anchors: Mapping[etree._Element, str]) -> str:
+    """The page's divisions (the stage's contents), nested, each linking to the id its division
+    was given (``anchors``); folded, since a book lists hundreds.  A division the table did not
+    render with an id is listed without a link."""
+    if not entries:
+        return ""
+    parts = ['<nav class="page-contents" aria-label="Contents of this page"><details><summary>Contents</summary>']
+    depth = 0
+    for entry in entries:
+        if entry.depth > depth:  # the stage's depths grow by one: a division is listed after its parent
+            parts.append("<ol>")
+        else:
+            parts.append("</li>")
+            parts.extend("</ol></li>" for _ in range(depth - entry.depth))
+        depth = entry.depth
+        ident = anchors.get(entry.division)
+        title = escape(entry.title)
+        parts.append(f'<li><a href="#{attribute(ident)}">{title}</a>' if ident else f"<li>{title}")
+    parts.append("</li>")
+    parts.extend("</ol></li>" for _ in range(depth - 1))
+    parts.append("</ol></details></nav>")
+    return "".join(parts)
 
 
 def cite_box(chicago: str, canonical: str | None, files: Iterable[str], root: str, name: str) -> str:

@@ -33,7 +33,8 @@ Readings
 Headings
     A ``head`` of a division (or of ``body``, ``front``, ``back``, ``text``,
     ``group``, ``floatingText``) has a level: the number of divisions around
-    it, counted outwards up to and including a document division (at least 1).
+    it, counted outwards up to and including a document division (at least 1),
+    leaving out those between that have no ``head`` of their own.
     Any other ``head`` (of a list, table, figure, line group, speech) is a
     caption: no level.
 Breaks
@@ -53,6 +54,13 @@ White space
 Generated content
     ``divGen`` (a table of contents, type ``toc`` or none) becomes a division
     with a head and a list of links to the divisions of its text.
+Contents of a page
+    A unit holding at least :data:`CONTENTS_MIN` divisions with a heading (a
+    play's acts and scenes, a book's chapters) lists them, nested as they are
+    nested (a division without a heading lists its own under its parent's):
+    :meth:`Decisions.contents`.  A division without ``xml:id`` is given an
+    anchor, ``sec-N`` for the unit's Nth division in document order.  A unit
+    whose encoder placed a table of contents (``divGen``) gets no other.
 
 The user's tree is never changed: decisions are kept by element, so line
 numbers, XPaths and canonical references of the source still hold.  What the
@@ -73,8 +81,8 @@ from edition.document import DIVISIONS, XML_ID, Document, local_name, tei
 
 from .behaviours import DEFAULT, BehaviourTable
 
-__all__ = ["DIVISIONS", "Alternate", "Decisions", "NoteLabel", "Segment", "branches", "decide", "letters",
-           "plain_text"]
+__all__ = ["CONTENTS_MIN", "DIVISIONS", "Alternate", "ContentsEntry", "Decisions", "NoteLabel", "Segment",
+           "branches", "decide", "letters", "plain_text"]
 
 _NOTE, _HEAD, _LB, _PB, _CB, _C = (tei(n) for n in ("note", "head", "lb", "pb", "cb", "c"))
 _CHOICE, _APP, _SUBST, _DIVGEN = (tei(n) for n in ("choice", "app", "subst", "divGen"))
@@ -107,6 +115,10 @@ _PLAIN_BLOCKS = DIVISIONS | frozenset(tei(n) for n in (
     "p", "ab", "head", "item", "label", "list", "l", "lg", "row", "cell", "table", "titlePart",
     "addrLine", "dateline", "salute", "signed", "byline", "opener", "closer", "sp", "speaker"))
 
+#: A unit lists its divisions (:meth:`Decisions.contents`) when it has at least this many with a
+#: heading: fewer are seen at a glance.
+CONTENTS_MIN = 3
+
 #: A piece of text and the reading that shows it: ``""`` (both), ``"reading"`` or ``"diplomatic"``.
 Segment = tuple[str, str]
 
@@ -135,6 +147,19 @@ class Alternate:
         return self.diplomatic if diplomatic else self.reading
 
 
+@dataclass(frozen=True)
+class ContentsEntry:
+    """A division in the contents of its unit."""
+
+    division: etree._Element
+    #: its first heading's text (notes left out)
+    title: str
+    #: 1 for a division no other listed division holds, 2 inside one, …
+    depth: int
+    #: its anchor when it has no ``xml:id`` of its own (``sec-N``)
+    anchor: str
+
+
 class Decisions:
     """Every decision of the stage for one document, keyed by element."""
 
@@ -155,6 +180,7 @@ class Decisions:
         self._taken: dict[etree._Element, set[str]] = {}
         self._counters: dict[etree._Element, int] = {}
         self._letters: dict[etree._Element, int] = {}
+        self._contents: dict[etree._Element, tuple[ContentsEntry, ...]] = {}
         self._walk(document.root)
 
     # -- what writers ask ------------------------------------------------------------
@@ -201,6 +227,33 @@ class Decisions:
     def origin(self, node: etree._Element) -> etree._Element:
         """The source element of something the stage made (itself for source elements)."""
         return self._origins.get(node, node)
+
+    def contents(self, unit: etree._Element) -> tuple[ContentsEntry, ...]:
+        """The headed divisions inside ``unit``, in document order, when it has
+        :data:`CONTENTS_MIN` of them and no ``divGen`` table of contents; else none."""
+        found = self._contents.get(unit)
+        if found is None:
+            found = self._contents[unit] = self._list_contents(unit)
+        return found
+
+    def _list_contents(self, unit: etree._Element) -> tuple[ContentsEntry, ...]:
+        if any(divgen in self.generated for divgen in unit.iter(_DIVGEN)):
+            return ()  # the encoder chose where the table of contents stands, and what it is
+        depths: dict[etree._Element, int] = {}
+        entries: list[ContentsEntry] = []
+        number = 0
+        for division in unit.iter(*DIVISIONS):
+            if division is unit:
+                continue
+            number += 1
+            head = division.find(_HEAD)
+            title = plain_text(head) if head is not None else ""
+            if not title:
+                continue
+            depth = 1 + next((depths[a] for a in division.iterancestors() if a in depths), 0)
+            depths[division] = depth
+            entries.append(ContentsEntry(division, title, depth, f"sec-{number}"))
+        return tuple(entries) if len(entries) >= CONTENTS_MIN else ()
 
     # -- the pass --------------------------------------------------------------------
     def _walk(self, root: etree._Element) -> None:
@@ -331,8 +384,12 @@ class Decisions:
         level = 0
         for ancestor in (parent, *parent.iterancestors()):
             if ancestor.tag in DIVISIONS:
-                level += 1
-                if ancestor.get("type") == "document":
+                is_document = ancestor.get("type") == "document"
+                # a division without a heading (a play's act whose scenes have them) adds no level:
+                # a page's headings then never skip one (h2 to h4), which HTML checkers refuse
+                if ancestor is parent or is_document or ancestor.find(_HEAD) is not None:
+                    level += 1
+                if is_document:
                     break
         self.levels[head] = max(level, 1)
 
