@@ -17,6 +17,7 @@ import pytest
 from checker import checker_reason, html_errors
 from conftest import shared_path
 from lxml import etree
+from web import AXE, axe_violations, chromium, console_errors, served
 from wordorder import WORD, found_in_order, html_words, output_words, tei_words
 
 from edition.build import build
@@ -199,3 +200,20 @@ def test_a_short_page_lists_none(built) -> None:
     _, out, _ = built
     for name in ("let695.xml", "osinski.xml", "CIDTC-3823-cortez.xml", "27003.xml"):
         assert b"page-contents" not in (out / "html" / f"{Path(name).stem}.html").read_bytes(), name
+
+
+@pytest.mark.browser
+def test_every_page_passes_axe_in_a_browser_without_console_errors(built, tmp_path: Path) -> None:
+    # Kant's lists set inline (in a paragraph) held items that were not list items to a screen reader
+    if not AXE.is_file():
+        pytest.skip("node_modules/axe-core missing: run npm ci (install.sh does)")
+    _, out, _ = built
+    found: dict[str, object] = {}
+    with served(out / "html") as url, chromium(tmp_path / "chromium", "1280,1000", timeout=120) as browser:
+        browser.set_script_timeout(120)
+        for name in FILES:
+            browser.get(f"{url}/{Path(name).stem}.html")
+            problems = axe_violations(browser) + console_errors(browser)
+            if problems:
+                found[name] = problems
+    assert found == {}

@@ -9,7 +9,6 @@ the search page and every index page; screenshots at 1280 and 390 px go to test-
 
 from __future__ import annotations
 
-import json
 import re
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -17,12 +16,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import MEMO, REPO
-from web import chromium, console_errors, requested, served
+from conftest import MEMO
+from web import AXE, axe_violations, chromium, console_errors, requested, served
 
-AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
 VOLUME = "frus1958-60v19"
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 pytestmark = pytest.mark.browser
 #: Markup in the text of a document: search results must show it as text.
@@ -377,16 +374,6 @@ def _index_pages(edition: Path) -> list[str]:
     return sorted(p.name for p in html.glob("*.html") if p.name not in ("index.html", "search.html"))
 
 
-def _axe(browser) -> list[dict]:
-    browser.execute_script(AXE.read_text(encoding="utf-8"))
-    result = browser.execute_async_script(
-        "const done = arguments[0];"
-        f"axe.run(document, {{runOnly: {{type: 'tag', values: {json.dumps(AXE_TAGS)}}}}})"
-        ".then(r => done(r.violations.map(v => ({id: v.id, nodes: v.nodes.slice(0, 3).map(n => n.target)}))),"
-        " e => done([{id: 'axe-error', nodes: [String(e)]}]));")
-    return list(result)
-
-
 def test_axe_finds_no_wcag_22_violation(browser, server: str, edition: Path) -> None:
     if not AXE.is_file():
         pytest.skip("node_modules/axe-core missing: run npm ci (install.sh does)")
@@ -404,7 +391,7 @@ def test_axe_finds_no_wcag_22_violation(browser, server: str, edition: Path) -> 
         browser.get(url)
         if page.startswith("search.html"):
             WebDriverWait(browser, 60).until(lambda d: d.find_elements("css selector", ".search-results li"))
-        violations = _axe(browser)
+        violations = axe_violations(browser)
         if violations:
             found[page] = violations
     assert found == {}

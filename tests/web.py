@@ -18,6 +18,9 @@ from typing import Any
 import pytest
 
 CHROMIUM = Path("/usr/bin/chromium")
+#: axe-core (npm), with the WCAG 2.2 A/AA rules the edition's pages must pass.
+AXE = Path(__file__).resolve().parents[1] / "node_modules" / "axe-core" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 
 
@@ -80,3 +83,14 @@ def requested(driver: Any, server: str) -> list[str]:
                 and message["params"].get("documentURL", "").startswith(server)):
             urls.append(message["params"]["request"]["url"])
     return urls
+
+
+def axe_violations(driver: Any) -> list[dict[str, Any]]:
+    """axe-core's WCAG 2.2 A/AA violations on the page ``driver`` shows: id and the first three nodes each."""
+    driver.execute_script(AXE.read_text(encoding="utf-8"))
+    result = driver.execute_async_script(
+        "const done = arguments[0];"
+        f"axe.run(document, {{runOnly: {{type: 'tag', values: {json.dumps(AXE_TAGS)}}}}})"
+        ".then(r => done(r.violations.map(v => ({id: v.id, nodes: v.nodes.slice(0, 3).map(n => n.target)}))),"
+        " e => done([{id: 'axe-error', nodes: [String(e)]}]));")
+    return list(result)

@@ -51,6 +51,9 @@ _INLINE_TAGS = {"emph": "em", "add": "ins", "del": "del", "code": "code", "abbr"
                 "mentioned": "i"}
 #: How an element rendered as an item of a list of each kind begins (:meth:`HtmlBehaviours.item`, ``label``).
 _ITEM_OPENINGS = {"ul": ("<li ", "<li>"), "ol": ("<li ", "<li>"), "dl": ("<dd ", "<dd>", "<dt ", "<dt>")}
+#: An item of a list set inline (a span with role="list"): a list's children are its items to
+#: assistive technology, whatever element holds them.
+_SPAN_ITEM = ' role="listitem"'
 _REND_TAGS = {"sup": "sup", "superscript": "sup", "sub": "sub", "subscript": "sub"}
 
 
@@ -283,7 +286,7 @@ class HtmlBehaviours(Writer[str]):
         finally:
             ctx.state["list"] = saved
         classes = ("item", *model.classes, *_rend(node)) + (("block",) if tag == "span" else ())
-        return f"{self._open(ctx, node, tag, classes)}{inner}</{tag}>"
+        return f"{self._open(ctx, node, tag, classes, extra=_SPAN_ITEM if context == 'span' else '')}{inner}</{tag}>"
 
     def label(self, ctx: Context, node: etree._Element, model: Model, content: Content) -> str:
         tag = "dt" if ctx.state["list"] == "dl" else ("li" if ctx.state["list"] in ("ul", "ol") else "span")
@@ -293,7 +296,8 @@ class HtmlBehaviours(Writer[str]):
             inner = self._phrase(ctx, content)
         finally:
             ctx.state["list"] = saved
-        return f"{self._open(ctx, node, tag, ('label', *model.classes, *_rend(node)))}{inner}</{tag}>"
+        extra = _SPAN_ITEM if saved == "span" else ""
+        return f"{self._open(ctx, node, tag, ('label', *model.classes, *_rend(node)), extra=extra)}{inner}</{tag}>"
 
     def table(self, ctx: Context, node: etree._Element, model: Model, content: Content) -> str:
         state = ctx.state
