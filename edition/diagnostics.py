@@ -114,6 +114,7 @@ CODES: dict[str, Code] = _table(
     ("W0607", W, "page renamed: its name is one of the edition's own pages or too long"),
     ("W0608", W, "print resource or document over a safety limit (time, pixels, SVG elements); left out"),
     ("E0609", E, "build interrupted by a signal; the previous edition is untouched"),
+    ("W0610", W, "print edition: a character no font of this machine has, printed as a stand-in"),
     ("W0615", W, "web search index not made (Pagefind missing or failed); the pages are built without search"),
     ("E0620", E, "the Dask scheduler (--scheduler) could not be reached, or dask.distributed is missing"),
     ("E0621", E, "a unit of work was lost with its Dask worker too often; nothing was replaced"),

@@ -46,6 +46,7 @@ from edition.paths import safe_name
 
 from .contract import as_options, as_record
 from .engine import Context, Renderer, UnitResult, register_writer
+from .pdf_glyphs import describe, set_printable
 from .pdf_header import NUMBER_PREFIX as _NUMBER_PREFIX
 from .pdf_header import Header, document_division, edition_front, front_page
 from .pdf_header import attrs as _attrs
@@ -200,6 +201,8 @@ class PdfWriter(PrintMarkup):
                                    f"PDF ({type(error).__name__}: {error}); the other outputs are unaffected"))
                 return UnitResult(diagnostics=diagnostics)
             diagnostics.extend(self._resource_diagnostics(prepared.ctx, rendered))
+            diagnostics.extend(document.diagnostic(unit, "W0610", describe(char, stand_in, count))
+                               for char, (stand_in, count) in rendered.stand_ins.items())
             reported = rendered.refused + rendered.missing
             for message in dict.fromkeys(rendered.warnings):
                 if not any(url in message for url in reported):
@@ -219,9 +222,10 @@ class PdfWriter(PrintMarkup):
 
         started = time.perf_counter()
         info = {**prepared.info, "volume": prepared.edition["title"]}
-        pdf = compile_source(unit_source(prepared.body, prepared.front, info, self.page_size(options)), variant)
+        source = unit_source(prepared.body, prepared.front, info, self.page_size(options))
+        pdf, stand_ins = set_printable(source, lambda text: compile_source(text, variant))
         return Rendered(pdf=pdf, pages=count_pages(pdf), seconds=time.perf_counter() - started, refused=[],
-                        missing=[], warnings=[])
+                        missing=[], warnings=[], stand_ins=stand_ins)
 
     def prepare(self, document: Document, unit: etree._Element, options: Mapping[str, Any],
                 build: Path) -> Prepared:

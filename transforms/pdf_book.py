@@ -30,6 +30,7 @@ from typing import Any
 from lxml import etree
 from lxml import html as lxml_html
 
+from .pdf_glyphs import set_printable
 from .pdf_typst import available, compile_apart, compile_source, count_pages, supports
 
 __all__ = ["available", "book_source", "compile_source", "count_pages", "supports", "typeset", "unit_source",
@@ -424,5 +425,6 @@ def typeset(units: list[dict[str, Any]], info: dict[str, Any], front: str, page_
             variant: str | None) -> TypstBook:
     """Set the book with Typst (nothing is read but the source; no network)."""
     started = time.perf_counter()
-    pdf = compile_apart(book_source(units, info, front, page_size), variant)
+    # a character no font has: the stand-in its unit's PDF reported (W0610)
+    pdf, _ = set_printable(book_source(units, info, front, page_size), lambda text: compile_apart(text, variant))
     return TypstBook(pdf=pdf, pages=count_pages(pdf), seconds=time.perf_counter() - started)

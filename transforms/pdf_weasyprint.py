@@ -12,7 +12,7 @@ import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -111,6 +111,8 @@ class Rendered:
     refused: list[str]
     missing: list[str]
     warnings: list[str]
+    #: characters no font has, and what was printed instead (:mod:`.pdf_glyphs`): stand-in, count
+    stand_ins: dict[str, tuple[str, int]] = field(default_factory=dict)
 
 
 class _Collect(logging.Handler):
