@@ -5,13 +5,15 @@ their reference is built: ``match`` selects the units (relative to the
 parent unit), ``use`` gives each one's value and ``delim`` the string put
 before it.  A document without a citeStructure falls back to its divisions
 (``div[@type='document']`` or the body's top-level divisions, by xml:id, then
-@n) and then to paragraph position; :attr:`Citer.source` says which.
+an @n no other division has, then position) and then to paragraph position;
+:attr:`Citer.source` says which.
 """
 
 from __future__ import annotations
 
 import heapq
 import re
+from collections import Counter
 from collections.abc import Callable, Container, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -155,8 +157,9 @@ class Citer:
         cite = CiteUnit(ref, element, unit, parent)
         if ref in self.by_ref:
             # keep the first; a duplicate reference is the document's problem, reported once
-            self.problems.append(self.document.located(
-                element, "E0404", f"citeStructure gives the reference '{ref}' twice"))
+            given = "citeStructure gives" if self.source == "citeStructure" else (
+                "the references made without a citeStructure give")
+            self.problems.append(self.document.located(element, "E0404", f"{given} the reference '{ref}' twice"))
             return cite
         self.units.append(cite)
         self.by_ref[ref] = cite
@@ -256,14 +259,28 @@ class Citer:
 def fallback_divisions(root: etree._Element) -> dict[etree._Element, str]:
     """The divisions a document without a citeStructure is cited by, in document order, with
     their references: the documents of a volume, else the body's divisions; a division is named
-    by its xml:id, else ``div`` and its @n, else ``div`` and its position."""
+    by its xml:id, else ``div`` and its @n when no other division has that @n, else ``div`` and
+    its position (a name an xml:id or an earlier division already has gets ``-`` and its position)."""
     # the divisions inside a text, spelt so that libxml2 walks the tree once ("//tei:text//tei:div"
     # steps through every node below each text: 4 ms against 1 on the FRUS volume)
     divisions = root.xpath("/descendant::tei:div[@type='document'][ancestor::tei:text]", namespaces=NAMESPACES)
     if not divisions:
         divisions = root.xpath("/descendant::tei:text/tei:body/tei:div", namespaces=NAMESPACES)
-    return {division: division.get(XML_ID) or (f"div{division.get('n')}" if division.get("n") else f"div{position}")
-            for position, division in enumerate(divisions, start=1)}
+    # @n repeats where parts restart their numbering (Kant's Critique: a div n="1" in each part):
+    # a reference must name one division, or the second is not citable
+    repeated = Counter(d.get("n") for d in divisions if d.get("n") and not d.get(XML_ID))
+    names: dict[etree._Element, str] = {}
+    taken = {ident for ident in (d.get(XML_ID) for d in divisions) if ident}
+    for position, division in enumerate(divisions, start=1):
+        name = division.get(XML_ID)
+        if not name:
+            number = division.get("n")
+            name = f"div{number}" if number and repeated[number] == 1 else f"div{position}"
+            while name in taken:  # an xml:id, or a name given before, of the same shape
+                name = f"{name}-{position}"
+            taken.add(name)
+        names[division] = name
+    return names
 
 
 def numbered_paragraphs(container: etree._Element, divisions: Container[etree._Element]) -> Iterator[etree._Element]:

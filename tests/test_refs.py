@@ -53,3 +53,27 @@ def test_positions_and_xpaths(memo_path: Path) -> None:
     assert document.xpath_of(paragraph) == "/tei:TEI/tei:text/tei:body/tei:div/tei:p[4]"
     assert document.root.xpath(document.xpath_of(paragraph),
                                namespaces={"tei": "http://www.tei-c.org/ns/1.0"}) == [paragraph]
+
+
+def test_the_fallback_names_each_division_once_when_their_numbers_repeat() -> None:
+    # parts that restart their numbering (Kant's Critique): two div n="1"; a div n="3" whose name is
+    # also a division's xml:id; and a unique @n, which names its division
+    document = parse(b"""<TEI xmlns="http://www.tei-c.org/ns/1.0"><teiHeader/><text><body>
+<div n="1"><p>first one</p></div><div n="1"><p>second one</p><p>more</p></div><div xml:id="div3"><p>by id</p></div>
+<div n="7"><p>seventh</p></div><div n="3"><p>three</p></div><div><p>none</p></div></body></text></TEI>""", "parts.xml")
+    citer = document.citer
+    assert citer.problems == []
+    assert [u.ref for u in citer.units if u.parent is None] == ["div1", "div2", "div3", "div7", "div3-5", "div6"]
+    assert "".join(document.element_for_ref("div2.p2").itertext()) == "more"
+    assert "".join(document.element_for_ref("div3-5.p1").itertext()) == "three"
+    assert all(document.ref_of(p) for p in document.root.iter(tei("p")))
+
+
+def test_kants_critique_has_a_reference_for_every_division_and_paragraph() -> None:
+    from conftest import shared_path
+
+    document = load(shared_path("any-tei", "kant_rvernunft_1781.TEI-P5.xml"))
+    assert document.citer.source == "fallback"
+    assert document.citer.problems == []  # were 202 E0404, each a paragraph the fallback named twice
+    refs = [u.ref for u in document.citer.units]
+    assert len(refs) == len(set(refs)) > 1000
