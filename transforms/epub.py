@@ -218,19 +218,18 @@ def _contents_toc(name: str, entries: Sequence[Sequence[Any]]) -> list[Any]:
 
     top: list[dict[str, Any]] = []
     open_at: list[tuple[int, list[dict[str, Any]]]] = [(0, top)]
-    for depth, ident, title in entries:
+    for number, (depth, ident, title) in enumerate(entries, start=1):
         while open_at[-1][0] >= depth:
             open_at.pop()
         # a division shown without an id has no place to link to: it links to its page
         entry: dict[str, Any] = {"href": f"{name}.xhtml" + (f"#{ident}" if ident else ""), "title": title,
-                                 "within": []}
+                                 "uid": f"toc-{name}-{number}", "within": []}
         open_at[-1][1].append(entry)
         open_at.append((depth, entry["within"]))
 
     def made(entries: list[dict[str, Any]]) -> list[Any]:
         return [(epub.Section(e["title"], e["href"]), made(e["within"])) if e["within"]
-                else epub.Link(e["href"], e["title"], f"toc-{name}-{e['href'].partition('#')[2] or 'page'}")
-                for e in entries]
+                else epub.Link(e["href"], e["title"], e["uid"]) for e in entries]
 
     return made(top)
 
