@@ -9,6 +9,7 @@ lines, so that any node can be turned into the ``path:line:col`` and XPath of a
 
 from __future__ import annotations
 
+import copy
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
@@ -27,6 +28,8 @@ from .xinclude import defaults as include_defaults
 
 if TYPE_CHECKING:
     from .refs import Citer, FallbackRefs
+
+_TEI, _TEI_CORPUS = tei("TEI"), tei("teiCorpus")
 
 #: Files at least this large do not keep their bytes in memory once parsed (see
 #: ``Document.release_source``): memory is the tree's, not the tree's plus the file's.
@@ -90,6 +93,28 @@ class Document(ParsedFile):
         canonical reference of the unit holding it (:meth:`located` has none)."""
         found = self.located(node, code, message)
         return found if node is None else replace(found, ref=self.ref_of(node))
+
+    # -- a corpus's members -----------------------------------------------------
+    def member(self, node: etree._Element) -> Document:
+        """The document ``node`` belongs to: in a ``teiCorpus``, its own ``TEI``, seen as a
+        document whose header (titles, authors, dates, language) is that member's; else this
+        one.  The view shares everything else with this document: its tree, lines and ids, and
+        its references, which are the corpus's."""
+        if self.root.tag != _TEI_CORPUS:
+            return self
+        member = next((e for e in (node, *node.iterancestors()) if e.tag == _TEI), None)
+        if member is None:
+            return self
+        views: dict[etree._Element, Document] = self.cache.setdefault("document.members", {})
+        view = views.get(member)
+        if view is None:
+            view = views[member] = copy.copy(self)
+            view.root = member
+            view.cache = {}
+            for derived in ("header", "lang", "citer"):
+                vars(view).pop(derived, None)
+            vars(view).update(ids=self.ids, citer=self.citer, lang=member.get(XML_LANG) or self.lang)
+        return view
 
     # -- structure --------------------------------------------------------
     def xpath(self, expression: str, node: etree._Element | None = None, **variables: object) -> list:

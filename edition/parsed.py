@@ -57,6 +57,8 @@ class ParsedFile:
     ``refs.fallback``
         the references found for the nodes asked about, or False where only the Citer's are
         sure (``Document.fallback_refs``);
+    ``document.members``
+        a ``teiCorpus``'s members seen as documents of their own (``Document.member``);
     ``query.steps``
         the XPath steps of the elements hits were found under (:mod:`edition.query_hits`), for
         the next query on the document.

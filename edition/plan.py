@@ -133,7 +133,9 @@ def plan_file(document: Document, shown: str, path: Path, taken: set[str]) -> Fi
         names: list[str] = []
         used: set[str] = set()
         for position, unit in enumerate(units, start=1):
-            name = safe_name(document.ref_of(unit) or unit.get(XML_ID) or f"section-{position}")
+            member = document.member(unit)  # a corpus's member is named by its own TEI's xml:id
+            name = safe_name(document.ref_of(unit) or unit.get(XML_ID)
+                             or (member.root.get(XML_ID) if member is not document else None) or f"section-{position}")
             if name.casefold() in RESERVED_IN_VOLUME:  # the volume's table of contents is index.html
                 name += "-section"
             while name in used:

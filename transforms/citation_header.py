@@ -388,7 +388,14 @@ def read_volume(document: Document, builder: Builder, citation: Citation, unit: 
     builder.set("id", f"{base}-{unit_id or number or 'document'}", "derived: volume id and division id")
 
 
-def read_standalone(document: Document, builder: Builder, citation: Citation) -> None:
+#: What a corpus member's citation takes from the corpus when its own header does not say it.
+_INHERITED = ("publisher", "publisher-place", "issued")
+
+
+def read_standalone(document: Document, builder: Builder, citation: Citation,
+                    corpus: Citation | None = None) -> None:
+    """A file cited as a whole from its header; a ``teiCorpus`` member (``corpus``: the corpus's
+    citation) also as a part of the corpus, whose publisher and date it takes if it has none."""
     titles = _first(document, "tei:teiHeader/tei:fileDesc/tei:titleStmt")
     publication = _first(document, "tei:teiHeader/tei:fileDesc/tei:publicationStmt")
     title = None
@@ -419,6 +426,13 @@ def read_standalone(document: Document, builder: Builder, citation: Citation) ->
     if value:
         citation.date = value
         citation.provenance.later("date", partial(document.xpath_of, created))
+    if corpus is not None:
+        builder.set("container-title", corpus.item.get("title"), corpus.provenance.get("title"))
+        for key in _INHERITED:
+            if key not in builder.item and key in corpus.item:
+                builder.set(key, corpus.item[key], corpus.provenance.get(key))
+                if key == "issued":
+                    citation.date = corpus.date
     builder.require("issued", publication, "no date: add publicationStmt/date[@type='created'][@when]")
     builder.require("publisher", publication, "no publisher: add publicationStmt/publisher")
     if posted is not None and _iso(posted):

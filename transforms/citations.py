@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 
 from lxml import etree
 
+from edition.names import XML_ID
 from edition.paths import safe_name
 
 from .citation_formats import CHICAGO_STYLE, CSL_DIR, FORMATS, render
@@ -92,7 +93,16 @@ def metadata(document: Document, unit_element: etree._Element | None = None,
              passage_ref: str | None = None) -> Citation:
     """The citation of ``document`` (or of its citable unit ``unit_element``, a
     division of a volume), optionally narrowed to ``passage_ref`` (``d300.p4``,
-    ``d300.p2-p3``), which must resolve in ``document`` (E0401 otherwise)."""
+    ``d300.p2-p3``), which must resolve in ``document`` (E0401 otherwise).  A member of a
+    ``teiCorpus`` is cited from its own header, as a part of the corpus."""
+    member = document.member(unit_element) if unit_element is not None else document
+    if member is not document:
+        return _metadata(member, unit_element, passage_ref, corpus=_metadata(document, None, None))
+    return _metadata(document, unit_element, passage_ref)
+
+
+def _metadata(document: Document, unit_element: etree._Element | None, passage_ref: str | None,
+              corpus: Citation | None = None) -> Citation:
     kind = source_kind(document)
     citer = document.citer
     passage: Any = None  # a resolved Passage, or a _Passage of one unit
@@ -126,10 +136,11 @@ def metadata(document: Document, unit_element: etree._Element | None = None,
             builder.warnings.append(document.diagnostic(
                 document.header if document.header is not None else document.root, "W0402",
                 "a volume is cited by its documents: name a division (unit) to cite"))
-        read_standalone(document, builder, citation)
+        read_standalone(document, builder, citation, corpus)
         kind = citation.kind = "standalone"
         item_unit = None
-        citation.key, citation.ref = stem, ""
+        # a corpus member by its TEI's xml:id, as its page
+        citation.key, citation.ref = (document.root.get(XML_ID) if corpus is not None else None) or stem, ""
         if unit is not None and passage is None:
             # a division of a standalone file is a passage of the file (its files named after it)
             passage = _Passage(unit, unit, unit.ref)

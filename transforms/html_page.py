@@ -111,13 +111,14 @@ def render_page(title: str, lang: str, root: str, main: str, head_extra: str = "
 
 
 def page_title(document: Document, unit: etree._Element) -> str:
-    """A unit's title: its head (notes left out), else the header's title, else the file name."""
+    """A unit's title: its head (notes left out), else its header's title (a corpus member's
+    own), else the file name."""
     head = unit.find(tei("head"))
     if head is not None and unit.tag in _DIVISIONS:
         text = plain(head)
         if text:
             return text
-    header = document.header
+    header = document.member(unit).header
     if header is not None:
         titles = header.findall(f"{tei('fileDesc')}/{tei('titleStmt')}/{tei('title')}")
         for wanted in ("main", "complete", None):
@@ -138,13 +139,16 @@ _DATE_IN_HEADER = etree.XPath(
 
 
 def unit_date(document: Document, unit: etree._Element) -> str:
-    """The unit's date for the index: its dateline's date, else the header's date of creation."""
+    """The unit's date for the index: its dateline's date, else its header's date of creation
+    (a corpus member's own, else the corpus's)."""
     for dateline in unit.iter(tei("dateline"), tei("docDate")):
         for date in dateline.iter(tei("date"), tei("docDate")):
             value = date.get("when") or date.get("notBefore") or date.get("from")
             if value:
                 return value
-    found = _DATE_IN_HEADER(document.header) if document.header is not None else []
+    found: list[Any] = []
+    for header in dict.fromkeys((document.member(unit).header, document.header)):
+        found = found or (_DATE_IN_HEADER(header) if header is not None else [])
     return str(found[0]) if found else ""
 
 

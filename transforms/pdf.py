@@ -236,7 +236,7 @@ class PdfWriter(PrintMarkup):
         """
         planned = as_record(options)
         page_size = self.page_size(planned.options.settings)
-        header = Header.read(document)
+        header = Header.read(document.member(unit))  # a corpus member: its own header
         renderer: Renderer[str] = Renderer(self, document, self.behaviours, options=planned, unit=unit)
         ctx = renderer.ctx
         self._start(ctx, header, build)
