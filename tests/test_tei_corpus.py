@@ -87,3 +87,12 @@ def test_each_members_print_edition_opens_with_its_own_title(built: Path) -> Non
     assert front.splitlines()[0] == "Letter one" and "Anna Adams" in front
     assert pdf.metadata is not None and pdf.metadata.title == "Letter one"
 
+
+
+def test_a_passage_of_a_member_is_cited_as_a_part_of_its_member() -> None:
+    from edition.transforms.citations import metadata, render
+
+    document = parse(CORPUS.encode(), "letters.xml")
+    # references without a citeStructure: the body's divisions across the members, div1 and div2
+    assert render(metadata(document, passage_ref="div2.p1"), "chicago-note") == \
+        "Bert Brown, “Letter two,” in Two letters (Bert's Heirs, 1901), sec. div2.p1."

@@ -95,7 +95,11 @@ def metadata(document: Document, unit_element: etree._Element | None = None,
     division of a volume), optionally narrowed to ``passage_ref`` (``d300.p4``,
     ``d300.p2-p3``), which must resolve in ``document`` (E0401 otherwise).  A member of a
     ``teiCorpus`` is cited from its own header, as a part of the corpus."""
-    member = document.member(unit_element) if unit_element is not None else document
+    node = unit_element
+    if node is None and passage_ref:
+        from edition.passages import resolve
+        node = resolve(document, passage_ref).first.element
+    member = document.member(node) if node is not None else document
     if member is not document:
         return _metadata(member, unit_element, passage_ref, corpus=_metadata(document, None, None))
     return _metadata(document, unit_element, passage_ref)
