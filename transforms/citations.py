@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any
 
 from lxml import etree
 
-from edition.names import XML_ID
+from edition.names import XML_ID, tei
 from edition.paths import safe_name
 
 from .citation_formats import CHICAGO_STYLE, CSL_DIR, FORMATS, render
@@ -89,6 +89,9 @@ def _locator_value(unit: Any) -> str:
     return match.group(1) if match else own.lstrip(".:/_-")
 
 
+_TEI_CORPUS = tei("teiCorpus")
+
+
 def metadata(document: Document, unit_element: etree._Element | None = None,
              passage_ref: str | None = None) -> Citation:
     """The citation of ``document`` (or of its citable unit ``unit_element``, a
@@ -96,7 +99,7 @@ def metadata(document: Document, unit_element: etree._Element | None = None,
     ``d300.p2-p3``), which must resolve in ``document`` (E0401 otherwise).  A member of a
     ``teiCorpus`` is cited from its own header, as a part of the corpus."""
     node = unit_element
-    if node is None and passage_ref:
+    if node is None and passage_ref and document.root.tag == _TEI_CORPUS:  # the member the passage is in
         from edition.passages import resolve
         node = resolve(document, passage_ref).first.element
     member = document.member(node) if node is not None else document
