@@ -81,11 +81,15 @@ def test_each_member_is_cited_from_its_own_header_as_a_part_of_the_corpus(built:
         "Letter two", [{"family": "Brown", "given": "Bert"}], "Bert's Heirs", {"date-parts": [[1901, 6, 1]]})
 
 
-def test_each_members_print_edition_opens_with_its_own_title(built: Path) -> None:
+def test_each_members_print_edition_opens_with_its_own_title_and_the_book_with_the_corpuss(built: Path) -> None:
     pdf = pypdf.PdfReader(BytesIO((built / "pdf" / "letters" / "anna.pdf").read_bytes()))
     front = pdf.pages[0].extract_text() or ""
     assert front.splitlines()[0] == "Letter one" and "Anna Adams" in front
     assert pdf.metadata is not None and pdf.metadata.title == "Letter one"
+    # the book of the whole corpus is the corpus's, not its first member's
+    book = pypdf.PdfReader(BytesIO((built / "pdf" / "letters.pdf").read_bytes()))
+    assert (book.pages[0].extract_text() or "").splitlines()[0] == "Two letters"
+    assert book.metadata is not None and book.metadata.title == "Two letters"
 
 
 

@@ -236,7 +236,9 @@ class PdfWriter(PrintMarkup):
         """
         planned = as_record(options)
         page_size = self.page_size(planned.options.settings)
-        header = Header.read(document.member(unit))  # a corpus member: its own header
+        member = document.member(unit)
+        header = Header.read(member)  # a corpus member's front page: its own header
+        book = header if member is document else Header.read(document)  # the whole edition: the corpus's
         renderer: Renderer[str] = Renderer(self, document, self.behaviours, options=planned, unit=unit)
         ctx = renderer.ctx
         self._start(ctx, header, build)
@@ -254,9 +256,10 @@ class PdfWriter(PrintMarkup):
         front = front_page(document, unit, header, info, diplomatic=bool(ctx.option("diplomatic")))
         self._copy_local_resources(ctx, build)
         page = self._page(info, front + body, page_size, lang=info["lang"])
-        edition = {"title": header.volume_title or info["title"], "lang": info["lang"],
-                   "authors": info["edition_authors"], "keywords": info["edition_keywords"],
-                   "front": edition_front(document, header)}
+        whole = info if book is header else self._unit_info(document, unit, book)
+        edition = {"title": book.volume_title or whole["title"], "lang": whole["lang"],
+                   "authors": whole["edition_authors"], "keywords": whole["edition_keywords"],
+                   "front": edition_front(document, book)}
         return Prepared(page=page, body=body, info=info, ctx=ctx, edition=edition,
                         diagnostics=list(renderer.diagnostics()), front=front)
 
