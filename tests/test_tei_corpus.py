@@ -25,7 +25,7 @@ CORPUS = """<?xml version="1.0" encoding="UTF-8"?>
       </fileDesc><profileDesc><creation><date when="1901-05-02">2 May 1901</date></creation></profileDesc></teiHeader>
     <text><body><div><p>Dear Bert, the first letter.</p></div></body></text>
   </TEI>
-  <TEI>
+  <TEI xml:lang="de">
     <teiHeader><fileDesc><titleStmt><title>Letter two</title><author>Bert Brown</author></titleStmt>
       <publicationStmt><publisher>Bert's Heirs</publisher><date type="created" when="1901-06-01">1901</date>
       </publicationStmt><sourceDesc><p>Copy.</p></sourceDesc></fileDesc></teiHeader>
@@ -66,6 +66,9 @@ def test_each_member_is_a_page_named_and_titled_by_its_own_tei(built: Path) -> N
         == ["Letter one", "Letter two"]
     page = html.document_fromstring((pages / "anna.html").read_bytes())
     assert page.findtext(".//title").startswith("Letter one")
+    # each page in its member's language (the second member writes German)
+    assert [html.document_fromstring((pages / name).read_bytes()).get("lang")
+            for name in ("anna.html", "section-2.html")] == ["en", "de"]
     # the page's Chicago note: the member's author and title, in the corpus, the corpus's publisher and date
     assert " ".join(page.xpath("string(//p[@id='cite-document'])").split()) == \
         "Anna Adams, “Letter one,” in Two letters (Corpus Press, 2020)."

@@ -121,7 +121,8 @@ class HtmlWriter(HtmlBehaviours):
         if ctx.state["notes"]:
             notes = (f'<section class="notes" aria-labelledby="notes-title"{indexed}><h2 id="notes-title">Notes</h2>'
                      f'<ol class="notes-list">{"".join(ctx.state["notes"])}</ol></section>')
-        lang = document.lang if _LANG.match(document.lang or "") else "en"
+        declared = document.member(unit).lang  # a corpus member's own language, else the file's
+        lang = declared if _LANG.match(declared or "") else "en"
         article_lang = self._lang(unit)
         pages, page_anchors, continued = _printed_pages(unit, planned.preceding)
         if continued:
