@@ -77,12 +77,12 @@ class HtmlWriter(HtmlBehaviours):
         planned = as_record(options)
         renderer: Renderer[str] = Renderer(self, document, self.behaviours, planned, unit)
         ctx = renderer.ctx
-        ctx.state.update(phrasing=0, link=0, list=None, table=None, notes=[], ids={"main", "top", "notes-title"},
-                         note_count=0, mention_count=0, mentions=[], entries={}, choices=0, diagnostics=[],
-                         refs=self._refs(document), described=self._described(document))
         # a long page of one file lists its divisions (a volume's pages have the volume's contents)
         contents = () if planned.volume else ctx.decisions.contents(unit)
-        ctx.state.update(contents={entry.division: entry for entry in contents}, anchors={})
+        ctx.state.update(phrasing=0, link=0, list=None, table=None, notes=[], ids={"main", "top", "notes-title"},
+                         note_count=0, mention_count=0, mentions=[], entries={}, choices=0, diagnostics=[],
+                         refs=self._refs(document), described=self._described(document),
+                         contents={entry.division: entry for entry in contents}, anchors={})
         documents = unit.findall(f".//{tei('div')}[@type='document']") if unit.tag not in _DIVISIONS else []
         # a text holding exactly one titled document: that title is the page's heading
         ctx.state["titled_by_document"] = len(documents) == 1 and documents[0].find(tei("head")) is not None

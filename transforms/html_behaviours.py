@@ -134,13 +134,17 @@ class HtmlBehaviours(Writer[str]):
         ids.add(candidate)
         return candidate
 
-    def _id(self, ctx: Context, node: etree._Element) -> str:
-        """` id="…"` from the canonical reference, else the xml:id; '' when neither."""
+    def _id(self, ctx: Context, node: etree._Element, anchor: str = "") -> str:
+        """` id="…"` from the canonical reference, else the xml:id, else ``anchor`` (the stage's,
+        for a division the page's contents link to: the id it gets is kept in ``anchors``)."""
         ref = ctx.state["refs"].get(node)
-        value = ref or node.get(XML_ID)
+        value = ref or node.get(XML_ID) or anchor
         if not value:
             return ""
-        return f' id="{attribute(self._unique(ctx, safe_id(value)))}"'
+        ident = self._unique(ctx, safe_id(value))
+        if anchor:
+            ctx.state["anchors"][node] = ident
+        return f' id="{attribute(ident)}"'
 
     @staticmethod
     def _lang(node: etree._Element) -> str:
@@ -150,10 +154,10 @@ class HtmlBehaviours(Writer[str]):
         return ""
 
     def _open(self, ctx: Context, node: etree._Element, tag: str, classes: Iterable[str],
-              with_id: bool = True, extra: str = "") -> str:
+              with_id: bool = True, extra: str = "", anchor: str = "") -> str:
         klass = _classes(classes)
         class_attr = f' class="{klass}"' if klass else ""
-        return f"<{tag}{self._id(ctx, node) if with_id else ''}{class_attr}{self._lang(node)}{extra}>"
+        return f"<{tag}{self._id(ctx, node, anchor) if with_id else ''}{class_attr}{self._lang(node)}{extra}>"
 
     def _children_with_tails(self, ctx: Context, node: etree._Element, content: Content,
                              each: Any) -> list[str]:
@@ -170,16 +174,10 @@ class HtmlBehaviours(Writer[str]):
 
     # -- the vocabulary ------------------------------------------------------------
     def _open_listed(self, ctx: Context, node: etree._Element, tag: str, classes: Iterable[str]) -> str:
-        """:meth:`_open`, and for a division the page's contents list, the id they link to: its
-        own, else the stage's anchor (recorded in ``anchors`` for the contents)."""
+        """:meth:`_open`, with the stage's anchor for a division the page's contents list."""
         listed = ctx.state.get("contents")
         entry = listed.get(node) if listed else None
-        if entry is None:
-            return self._open(ctx, node, tag, classes)
-        ident = self._unique(ctx, safe_id(ctx.state["refs"].get(node) or node.get(XML_ID) or entry.anchor))
-        ctx.state["anchors"][node] = ident
-        # the id first, where _open puts it
-        return f'<{tag} id="{attribute(ident)}"{self._open(ctx, node, tag, classes, with_id=False)[len(tag) + 1:]}'
+        return self._open(ctx, node, tag, classes, anchor=entry.anchor if entry is not None else "")
 
     def document(self, ctx: Context, node: etree._Element, model: Model, content: Content) -> str:
         tag = "span" if self._phrasing(ctx) else "article"

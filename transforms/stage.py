@@ -241,15 +241,7 @@ class Decisions:
             return ()  # the encoder chose where the table of contents stands, and what it is
         depths: dict[etree._Element, int] = {}
         entries: list[ContentsEntry] = []
-        number = 0
-        for division in unit.iter(*DIVISIONS):
-            if division is unit:
-                continue
-            number += 1
-            head = division.find(_HEAD)
-            title = plain_text(head) if head is not None else ""
-            if not title:
-                continue
+        for number, division, title in _headed_divisions(unit):
             depth = 1 + next((depths[a] for a in division.iterancestors() if a in depths), 0)
             depths[division] = depth
             entries.append(ContentsEntry(division, title, depth, f"sec-{number}"))
@@ -446,11 +438,7 @@ class Decisions:
         title = etree.SubElement(made, _HEAD)
         title.text = plain_text(head) if head is not None else "Contents"
         listing = etree.SubElement(made, tei("list"), type="toc")
-        for division in text.iter(*DIVISIONS):
-            division_head = division.find(_HEAD)
-            shown = plain_text(division_head) if division_head is not None else ""
-            if not shown:
-                continue
+        for _, division, shown in _headed_divisions(text):
             item = etree.SubElement(listing, tei("item"))
             if division.get(XML_ID):
                 link = etree.SubElement(item, tei("ref"), target=f"#{division.get(XML_ID)}")
@@ -511,6 +499,17 @@ def _before(node: etree._Element) -> etree._Element | None:
             return previous
         current = current.getparent()
     return None
+
+
+def _headed_divisions(container: etree._Element) -> Iterator[tuple[int, etree._Element, str]]:
+    """The divisions inside ``container`` that have a heading with text, in document order:
+    (position among all its divisions, from 1; division; heading text, notes left out)."""
+    divisions = (d for d in container.iter(*DIVISIONS) if d is not container)
+    for number, division in enumerate(divisions, start=1):
+        head = division.find(_HEAD)
+        title = plain_text(head) if head is not None else ""
+        if title:
+            yield number, division, title
 
 
 def _is_unit(division: etree._Element) -> bool:
